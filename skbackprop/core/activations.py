@@ -1,0 +1,126 @@
+"""Activation functions, each beside its derivative.
+
+Every activation works **in place**: ``f(Z)`` overwrites the pre-activation
+``Z = A_prev @ W + b`` with ``A = f(Z)`` and returns it. Every derivative
+``f_derivative(A, delta)`` multiplies the back-propagated error ``delta``
+(``dL/dA``) in place by ``f'(Z)``, giving ``dL/dZ``. The derivative is
+computed from the stored activation ``A``, not from ``Z``, so the forward pass
+needs one buffer per layer instead of two.
+
+For sigmoid-like functions the derivative has a closed form in ``A``:
+``logistic' = A (1 - A)`` and ``tanh' = 1 - A**2``. For the piecewise-linear
+ones the sign of ``A`` is the sign of ``Z``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skbackprop.core.activations import ACTIVATIONS, DERIVATIVES
+>>> Z = np.array([[-1.0, 0.0, 2.0]])
+>>> A = ACTIVATIONS["relu"](Z)
+>>> A
+array([[0., 0., 2.]])
+>>> delta = np.ones_like(A)
+>>> DERIVATIVES["relu"](A, delta)
+array([[0., 0., 1.]])
+"""
+
+import numpy as np
+from scipy.special import expit
+
+#: Slope of ``leaky_relu`` for negative inputs.
+LEAKY_RELU_SLOPE = 0.01
+
+
+def identity(Z):
+    """Identity activation, ``f(z) = z``; leaves ``Z`` unchanged."""
+    return Z
+
+
+def identity_derivative(A, delta):
+    """Derivative of the identity: 1 everywhere, so ``delta`` is unchanged."""
+    return delta
+
+
+def logistic(Z):
+    """Logistic sigmoid ``f(z) = 1 / (1 + exp(-z))``, in place.
+
+    Uses :func:`scipy.special.expit`, which neither overflows nor warns for
+    large ``|z|``.
+    """
+    return expit(Z, out=Z)
+
+
+def logistic_derivative(A, delta):
+    """``delta *= A * (1 - A)``, the sigmoid's derivative written in ``A``."""
+    delta *= A
+    delta *= 1 - A
+    return delta
+
+
+def tanh(Z):
+    """Hyperbolic tangent, in place."""
+    return np.tanh(Z, out=Z)
+
+
+def tanh_derivative(A, delta):
+    """``delta *= 1 - A**2``, the derivative of tanh written in ``A``."""
+    delta *= 1 - A * A
+    return delta
+
+
+def relu(Z):
+    """Rectified linear unit ``f(z) = max(z, 0)``, in place."""
+    return np.maximum(Z, 0, out=Z)
+
+
+def relu_derivative(A, delta):
+    """Zero ``delta`` where the unit was inactive (``A == 0``)."""
+    delta[A <= 0] = 0
+    return delta
+
+
+def leaky_relu(Z):
+    """Leaky ReLU ``f(z) = z if z > 0 else 0.01 z``, in place."""
+    Z[Z < 0] *= LEAKY_RELU_SLOPE
+    return Z
+
+
+def leaky_relu_derivative(A, delta):
+    """Scale ``delta`` by 0.01 where the unit was negative (``A < 0``)."""
+    delta[A < 0] *= LEAKY_RELU_SLOPE
+    return delta
+
+
+def softmax(Z):
+    """Row-wise softmax, in place, shifted by the row maximum for stability.
+
+    Only used on the output layer; its derivative is folded into the
+    output-layer delta of each loss (see :mod:`skbackprop.core.losses`).
+    """
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+#: Hidden-layer and output activations by name: ``f(Z) -> A`` in place.
+ACTIVATIONS = {
+    "identity": identity,
+    "logistic": logistic,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "softmax": softmax,
+}
+
+#: Derivatives by name: ``f'(A, delta) -> delta * f'(Z)`` in place.
+DERIVATIVES = {
+    "identity": identity_derivative,
+    "logistic": logistic_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+}
+
+#: Names usable for hidden layers.
+HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)

@@ -1,0 +1,412 @@
+"""A feed-forward network: one flat parameter vector, forward and backward passes.
+
+The network of ``L`` layers maps ``A_0 = X`` through, for ``l = 1 .. L``::
+
+    Z_l = A_{l-1} @ W_l + b_l        (pre-activation)
+    A_l = f_l(Z_l)                   (activation; f_L is the output activation)
+
+and the cost of a batch is the (weighted) mean per-sample loss plus an L2
+penalty on the weights::
+
+    J = (sum_i s_i L(y_i, Z_L[i]) + alpha / 2 * sum_l ||W_l||^2) / sum_i s_i
+
+The backward pass applies the chain rule from the output down::
+
+    delta_L = dL/dZ_L                       (the loss's output delta, times s_i)
+    dJ/dW_l = (A_{l-1}^T delta_l + alpha W_l) / sum_i s_i
+    dJ/db_l = sum_i delta_l[i] / sum_i s_i
+    delta_{l-1} = (delta_l @ W_l^T) * f'_{l-1}(A_{l-1})
+
+All weights and biases live in **one contiguous vector** :attr:`Network.params`
+(all weight matrices first, then all bias vectors, the layout of scikit-learn's
+``MLPClassifier``); :attr:`Network.coefs` and :attr:`Network.intercepts` are
+views into it that never move, and the gradient has the same layout in
+:attr:`Network.grad`. An optimizer therefore updates every parameter with one
+vectorised operation, and L-BFGS works on the vector directly. Activations and
+deltas of the training passes live in buffers allocated once per batch size
+and reused.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skbackprop.core import Network
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(6, 4))
+>>> Y = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+>>> net = Network([4, 5, 3], activation="tanh", out_activation="softmax")
+>>> net = net.initialize(rng)
+>>> net.n_params
+43
+>>> loss = net.loss_and_gradient(X, Y, alpha=1e-3)
+>>> net.grad.shape
+(43,)
+>>> net.forward(X).sum(axis=1)
+array([1., 1., 1., 1., 1., 1.])
+"""
+
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import ACTIVATIONS, DERIVATIVES
+from .initializers import INITIALIZERS
+from .losses import get_loss
+
+# How many batch sizes keep their buffers at once: a training loop sees the
+# batch size and the size of the last, smaller batch; a validation pass or a
+# full-batch gradient may add one more.
+_MAX_CACHED_BATCH_SIZES = 4
+
+
+class _Buffers:
+    """Preallocated arrays for the training passes of one batch size."""
+
+    def __init__(self, n, layer_sizes, dtype, dropout):
+        hidden = layer_sizes[1:-1]
+        n_out = layer_sizes[-1]
+        # A[l] holds hidden layer l's activation (its pre-activation first).
+        self.A = [np.empty((n, k), dtype=dtype) for k in hidden]
+        self.Z_out = np.empty((n, n_out), dtype=dtype)
+        self.A_out = np.empty((n, n_out), dtype=dtype)
+        # delta[l] is dJ/dZ of weight layer l (hidden layers, then the output).
+        self.delta = [np.empty((n, k), dtype=dtype) for k in layer_sizes[1:]]
+        if dropout:
+            # Masks (0 or 1/keep) and the dropped-out activations fed forward.
+            self.mask = [np.empty((n, k), dtype=dtype) for k in hidden]
+            self.dropped = [np.empty((n, k), dtype=dtype) for k in hidden]
+        else:
+            self.mask = self.dropped = None
+
+
+class Network:
+    """A multilayer perceptron held as one flat parameter vector.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input first and output last, e.g. ``[784, 256, 10]``.
+        Two entries make a network with no hidden layer (a linear model).
+    activation : str or sequence of str, default="relu"
+        Hidden-layer activation: one name for every hidden layer, or one name
+        per hidden layer. See :data:`skbackprop.core.activations.DERIVATIVES`.
+    loss : {"log_loss", "squared_error"}, default="log_loss"
+        The per-sample loss.
+    out_activation : {"softmax", "logistic", "identity"}, default="softmax"
+        The output activation the loss is applied to.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating type of the parameters and of every buffer.
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_params,)
+        Every weight and bias, weights first.
+    grad : ndarray of shape (n_params,)
+        The gradient written by :meth:`loss_and_gradient`, same layout.
+    coefs, intercepts : list of ndarray
+        Per-layer views into ``params``: ``coefs[l]`` has shape
+        ``(layer_sizes[l], layer_sizes[l + 1])``.
+    coef_grads, intercept_grads : list of ndarray
+        The same views into ``grad``.
+    loss : Loss
+        The loss object (see :mod:`skbackprop.core.losses`).
+    """
+
+    def __init__(
+        self,
+        layer_sizes,
+        activation="relu",
+        loss="log_loss",
+        out_activation="softmax",
+        dtype=np.float64,
+    ):
+        layer_sizes = [int(k) for k in layer_sizes]
+        if len(layer_sizes) < 2 or min(layer_sizes) < 1:
+            raise ValueError(
+                "layer_sizes needs at least an input and an output size, all "
+                f">= 1; got {layer_sizes}."
+            )
+        n_hidden = len(layer_sizes) - 2
+        if isinstance(activation, str):
+            activations = [activation] * n_hidden
+        else:
+            activations = list(activation)
+            if len(activations) != n_hidden:
+                raise ValueError(
+                    f"Got {len(activations)} activations for {n_hidden} hidden "
+                    "layers; give one name, or one per hidden layer."
+                )
+        for name in activations:
+            if name not in DERIVATIVES:
+                raise ValueError(
+                    f"Unknown activation {name!r}; choose from {sorted(DERIVATIVES)}."
+                )
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
+        self.layer_sizes = layer_sizes
+        self.activations = activations
+        self.loss = get_loss(loss, out_activation)
+        self.out_activation = out_activation
+
+        shapes = self.shapes
+        self.n_coefs = sum(fi * fo for fi, fo in shapes)
+        self.n_params = self.n_coefs + sum(layer_sizes[1:])
+        self.params = np.zeros(self.n_params, dtype=self.dtype)
+        self.grad = np.zeros(self.n_params, dtype=self.dtype)
+        self.coefs, self.intercepts = self._views(self.params, shapes)
+        self.coef_grads, self.intercept_grads = self._views(self.grad, shapes)
+        self._buffers = {}
+
+    @property
+    def shapes(self):
+        """Weight matrix shapes ``(fan_in, fan_out)``, one per layer."""
+        return list(pairwise(self.layer_sizes))
+
+    @property
+    def n_layers(self):
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.layer_sizes) - 1
+
+    def _views(self, flat, shapes):
+        coefs, intercepts = [], []
+        start = 0
+        for fi, fo in shapes:
+            coefs.append(flat[start : start + fi * fo].reshape(fi, fo))
+            start += fi * fo
+        for _, fo in shapes:
+            intercepts.append(flat[start : start + fo])
+            start += fo
+        return coefs, intercepts
+
+    # ------------------------------------------------------------ parameters
+    def initialize(self, rng, method="glorot_uniform"):
+        """Draw initial weights and biases, layer by layer, in place.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or numpy.random.RandomState
+            Source of randomness.
+        method : str or callable, default="glorot_uniform"
+            A name in :data:`skbackprop.core.initializers.INITIALIZERS`, or a
+            callable ``init(rng, W, b, activation)``.
+
+        Returns
+        -------
+        self : Network
+        """
+        init = INITIALIZERS[method] if isinstance(method, str) else method
+        acts = [*self.activations, self.out_activation]
+        for W, b, act in zip(self.coefs, self.intercepts, acts):
+            init(rng, W, b, act)
+        return self
+
+    def set_weights(self, coefs, intercepts):
+        """Copy per-layer weight and bias arrays into the flat vector."""
+        if len(coefs) != self.n_layers or len(intercepts) != self.n_layers:
+            raise ValueError(
+                f"Expected {self.n_layers} weight and bias arrays, got "
+                f"{len(coefs)} and {len(intercepts)}."
+            )
+        for dst, src in zip(self.coefs + self.intercepts, list(coefs) + intercepts):
+            src = np.asarray(src)
+            if src.shape != dst.shape:
+                raise ValueError(
+                    f"Expected an array of shape {dst.shape}, got {src.shape}."
+                )
+            np.copyto(dst, src, casting="same_kind")
+        return self
+
+    def copy(self):
+        """A network with a copy of the parameters, sharing scratch buffers.
+
+        Training a copy and keeping it only on success leaves the original's
+        parameters untouched if training fails; sharing the buffers (scratch
+        space, never state) avoids allocating them again.
+        """
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        shapes = self.shapes
+        new.params = self.params.copy()
+        new.grad = np.zeros_like(self.grad)
+        new.coefs, new.intercepts = new._views(new.params, shapes)
+        new.coef_grads, new.intercept_grads = new._views(new.grad, shapes)
+        return new
+
+    def __getstate__(self):
+        # Buffers are scratch space: do not pickle them.
+        state = self.__dict__.copy()
+        state["_buffers"] = {}
+        del state["coefs"], state["intercepts"]
+        del state["coef_grads"], state["intercept_grads"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        shapes = self.shapes
+        self.coefs, self.intercepts = self._views(self.params, shapes)
+        self.coef_grads, self.intercept_grads = self._views(self.grad, shapes)
+
+    # ---------------------------------------------------------- forward pass
+    def _check_input(self, X):
+        if X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the network expects "
+                f"{self.layer_sizes[0]}."
+            )
+
+    def decision_function(self, X):
+        """Output-layer pre-activations (logits) ``Z_L`` for ``X``.
+
+        Allocates its own arrays, so it is safe to call from several threads.
+
+        Parameters
+        ----------
+        X : {ndarray, scipy.sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_outputs)
+        """
+        self._check_input(X)
+        A = X
+        last = self.n_layers - 1
+        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            Z = A @ W if sp.issparse(A) else np.matmul(A, W)
+            Z = np.asarray(Z, dtype=self.dtype)
+            Z += b
+            if layer < last:
+                ACTIVATIONS[self.activations[layer]](Z)
+            A = Z
+        return A
+
+    def forward(self, X):
+        """The network's output ``A_L = f_L(Z_L)`` for ``X``.
+
+        Parameters
+        ----------
+        X : {ndarray, scipy.sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        A : ndarray of shape (n_samples, n_outputs)
+            Probabilities for a softmax or logistic output.
+        """
+        return self.loss.activate(self.decision_function(X))
+
+    # ------------------------------------------------ forward + backward pass
+    def buffers(self, n, dropout=False):
+        """Training buffers for a batch of ``n`` samples (allocated once)."""
+        key = (n, bool(dropout))
+        buf = self._buffers.get(key)
+        if buf is None:
+            if len(self._buffers) >= _MAX_CACHED_BATCH_SIZES:
+                self._buffers.pop(next(iter(self._buffers)))
+            buf = _Buffers(n, self.layer_sizes, self.dtype, dropout)
+            self._buffers[key] = buf
+        return buf
+
+    def loss_and_gradient(
+        self, X, Y, sample_weight=None, alpha=0.0, dropout=0.0, rng=None
+    ):
+        """Forward pass, cost, and backward pass; the gradient goes to ``grad``.
+
+        Parameters
+        ----------
+        X : {ndarray, scipy.sparse CSR/CSC matrix} of shape (n_samples, n_features)
+            A batch of inputs, of the network's dtype.
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets: one-hot (softmax), 0/1 indicators (logistic), or values.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Per-sample weights; ``None`` weighs every sample by 1.
+        alpha : float, default=0.0
+            L2 penalty strength, scaled by ``1 / sum(sample_weight)``.
+        dropout : float, default=0.0
+            Probability of dropping each hidden unit (inverted dropout: kept
+            units are scaled by ``1 / (1 - dropout)``).
+        rng : numpy.random.Generator or RandomState, default=None
+            Draws the dropout masks; required when ``dropout > 0``.
+
+        Returns
+        -------
+        loss : float
+            The cost ``J`` of the batch at the current parameters.
+        """
+        self._check_input(X)
+        n = X.shape[0]
+        L = self.n_layers
+        buf = self.buffers(n, dropout > 0)
+        loss_fn = self.loss
+        sparse_input = sp.issparse(X)
+
+        # Forward pass, keeping every layer's activation for the backward pass.
+        inputs = [X]
+        A_prev = X
+        for layer in range(L):
+            W, b = self.coefs[layer], self.intercepts[layer]
+            Z = buf.A[layer] if layer < L - 1 else buf.Z_out
+            if sparse_input and layer == 0:
+                np.copyto(Z, A_prev @ W, casting="same_kind")
+            else:
+                np.matmul(A_prev, W, out=Z)
+            Z += b
+            if layer < L - 1:
+                ACTIVATIONS[self.activations[layer]](Z)
+                if dropout > 0:
+                    keep = 1.0 - dropout
+                    mask = buf.mask[layer]
+                    np.multiply(rng.random(Z.shape) < keep, 1.0 / keep, out=mask)
+                    Z = np.multiply(Z, mask, out=buf.dropped[layer])
+                inputs.append(Z)
+                A_prev = Z
+        A_out = buf.A_out
+        np.copyto(A_out, buf.Z_out)
+        loss_fn.activate(A_out)
+
+        # Cost: weighted mean loss plus the L2 penalty, both over sum(s_i).
+        per_sample = loss_fn.value(Y, buf.Z_out, A_out)
+        if sample_weight is None:
+            sw_sum = float(n)
+            data_loss = float(per_sample.sum())
+        else:
+            sw_sum = float(sample_weight.sum())
+            data_loss = float(per_sample @ sample_weight)
+        W_all = self.params[: self.n_coefs]
+        loss = (data_loss + 0.5 * alpha * float(W_all @ W_all)) / sw_sum
+
+        # Backward pass: the chain rule, output layer first.
+        delta = loss_fn.delta(Y, buf.Z_out, A_out, out=buf.delta[L - 1])
+        if sample_weight is not None:
+            delta *= sample_weight[:, None]
+        for layer in range(L - 1, -1, -1):
+            A_in = inputs[layer]
+            if sparse_input and layer == 0:
+                np.copyto(self.coef_grads[0], A_in.T @ delta, casting="same_kind")
+            else:
+                np.matmul(A_in.T, delta, out=self.coef_grads[layer])
+            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            if layer > 0:
+                prev = buf.delta[layer - 1]
+                np.matmul(delta, self.coefs[layer].T, out=prev)
+                if dropout > 0:
+                    prev *= buf.mask[layer - 1]
+                DERIVATIVES[self.activations[layer - 1]](buf.A[layer - 1], prev)
+                delta = prev
+
+        G_all = self.grad[: self.n_coefs]
+        if alpha:
+            G_all += alpha * W_all
+        self.grad /= sw_sum
+        return loss
+
+    def fun_and_grad(self, x, X, Y, sample_weight=None, alpha=0.0):
+        """Cost and gradient at the parameter vector ``x``, for scipy optimizers.
+
+        ``x`` is copied into :attr:`params` (one vector copy, no per-layer
+        packing); returns ``(loss, grad)`` with ``grad`` a fresh copy, as
+        :func:`scipy.optimize.minimize` may keep it.
+        """
+        if x is not self.params:
+            np.copyto(self.params, x)
+        loss = self.loss_and_gradient(X, Y, sample_weight, alpha)
+        return loss, self.grad.copy()

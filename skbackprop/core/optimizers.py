@@ -1,0 +1,299 @@
+"""Optimizers that update a flat parameter vector in place, and step-size schedules.
+
+Every stochastic optimizer has the same shape: it is built around the flat
+parameter vector it owns the update of, and ``update(grad)`` takes one step
+from the gradient (same layout). State (velocity, moments) is one vector each,
+so a step is a handful of vectorised operations whatever the network's depth.
+
+Learning-rate schedules are separate small objects: the training loop asks a
+schedule for the step size at the end of each epoch and, when progress stalls,
+whether to lower it or stop. The optimizer only reads ``learning_rate``.
+
+:func:`lbfgs` runs full-batch L-BFGS through :func:`scipy.optimize.minimize`
+on the same flat vector.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skbackprop.core.optimizers import SGD
+>>> w = np.array([1.0, -2.0])
+>>> opt = SGD(w, learning_rate=0.1, momentum=0.0)
+>>> opt.update(np.array([1.0, 1.0]))
+>>> w
+array([ 0.9, -2.1])
+"""
+
+import math
+
+import numpy as np
+import scipy.optimize
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    With velocity ``v`` (zero at the start), one step is::
+
+        v <- momentum * v - lr * grad
+        w <- w + v                                  (classical momentum)
+        w <- w + momentum * v - lr * grad           (Nesterov momentum)
+
+    which is ``MLPClassifier``'s formulation.
+
+    Parameters
+    ----------
+    params : ndarray
+        The flat parameter vector, updated in place.
+    learning_rate : float, default=0.1
+        Step size ``lr``; may be changed between steps.
+    momentum : float, default=0.9
+        Momentum in ``[0, 1]``.
+    nesterov : bool, default=True
+        Use Nesterov's momentum.
+    """
+
+    def __init__(self, params, learning_rate=0.1, momentum=0.9, nesterov=True):
+        self.params = params
+        self.learning_rate = float(learning_rate)
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocity = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+        self.t = 0
+
+    def update(self, grad):
+        """Take one step along ``-grad`` (in place)."""
+        lr, mu, v, tmp = self.learning_rate, self.momentum, self.velocity, self._scratch
+        self.t += 1
+        np.multiply(grad, lr, out=tmp)  # tmp = lr * grad
+        if mu == 0:
+            self.params -= tmp
+            return
+        v *= mu
+        v -= tmp
+        if self.nesterov:
+            self.params -= tmp
+            np.multiply(v, mu, out=tmp)
+            self.params += tmp
+        else:
+            self.params += v
+
+    def state(self):
+        """Copies of the optimizer's state vectors and counters."""
+        return {"velocity": self.velocity.copy(), "t": self.t}
+
+    def rebind(self, params):
+        """A copy of this optimizer, stepping the vector ``params`` instead."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.params = params
+        new.velocity = self.velocity.copy()
+        new._scratch = np.empty_like(params)
+        return new
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) on a flat parameter vector.
+
+    With first and second moments ``m`` and ``v`` (zero at the start) and step
+    counter ``t``::
+
+        m <- beta_1 m + (1 - beta_1) grad
+        v <- beta_2 v + (1 - beta_2) grad**2
+        w <- w - lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + eps)
+
+    Parameters
+    ----------
+    params : ndarray
+        The flat parameter vector, updated in place.
+    learning_rate : float, default=0.001
+        Base step size ``lr``; may be changed between steps (by a schedule).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the moment estimates, in ``[0, 1)``.
+    epsilon : float, default=1e-8
+        Added to ``sqrt(v)`` for numerical stability.
+    """
+
+    def __init__(
+        self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        self.params = params
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+
+    def update(self, grad):
+        """Take one Adam step from ``grad`` (in place)."""
+        b1, b2, m, v, tmp = self.beta_1, self.beta_2, self.m, self.v, self._scratch
+        self.t += 1
+        # m += (1 - b1) * (grad - m);  v += (1 - b2) * (grad**2 - v)
+        np.subtract(grad, m, out=tmp)
+        tmp *= 1 - b1
+        m += tmp
+        np.multiply(grad, grad, out=tmp)
+        tmp -= v
+        tmp *= 1 - b2
+        v += tmp
+        step = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= step
+        self.params -= tmp
+
+    def state(self):
+        """Copies of the optimizer's state vectors and counters."""
+        return {"m": self.m.copy(), "v": self.v.copy(), "t": self.t}
+
+    def rebind(self, params):
+        """A copy of this optimizer, stepping the vector ``params`` instead."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.params = params
+        new.m = self.m.copy()
+        new.v = self.v.copy()
+        new._scratch = np.empty_like(params)
+        return new
+
+
+# --------------------------------------------------------------- schedules
+class Constant:
+    """A constant learning rate; stops training when progress stalls."""
+
+    def __init__(self, learning_rate_init):
+        self.learning_rate_init = float(learning_rate_init)
+
+    def epoch_end(self, learning_rate, epoch, t):
+        """The learning rate for the next epoch.
+
+        Parameters
+        ----------
+        learning_rate : float
+            The current learning rate.
+        epoch : int
+            Number of epochs completed.
+        t : int
+            Number of samples seen so far.
+        """
+        return learning_rate
+
+    def on_plateau(self, learning_rate):
+        """Progress stalled: return a lower learning rate, or ``None`` to stop."""
+        return None
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.learning_rate_init})"
+
+
+class InvScaling(Constant):
+    """``lr = learning_rate_init / (t + 1) ** power_t``, ``t`` samples seen."""
+
+    def __init__(self, learning_rate_init, power_t=0.5):
+        super().__init__(learning_rate_init)
+        self.power_t = float(power_t)
+
+    def epoch_end(self, learning_rate, epoch, t):
+        return self.learning_rate_init / (t + 1) ** self.power_t
+
+
+class Adaptive(Constant):
+    """Constant until progress stalls, then divided by ``factor`` (default 5).
+
+    Training stops once the rate would fall below ``min_learning_rate`` (1e-6):
+    ``MLPClassifier``'s ``learning_rate='adaptive'``.
+    """
+
+    def __init__(self, learning_rate_init, factor=5.0, min_learning_rate=1e-6):
+        super().__init__(learning_rate_init)
+        self.factor = float(factor)
+        self.min_learning_rate = float(min_learning_rate)
+
+    def on_plateau(self, learning_rate):
+        if learning_rate <= self.min_learning_rate:
+            return None
+        return learning_rate / self.factor
+
+
+class Step(Constant):
+    """``lr = learning_rate_init * gamma ** (epoch // step_size)``."""
+
+    def __init__(self, learning_rate_init, step_size=10, gamma=0.5):
+        super().__init__(learning_rate_init)
+        self.step_size = int(step_size)
+        self.gamma = float(gamma)
+
+    def epoch_end(self, learning_rate, epoch, t):
+        return self.learning_rate_init * self.gamma ** (epoch // self.step_size)
+
+
+class Cosine(Constant):
+    """Cosine annealing from ``learning_rate_init`` to ``eta_min`` over ``n_epochs``.
+
+    ``lr = eta_min + (lr_init - eta_min) * (1 + cos(pi * epoch / n_epochs)) / 2``,
+    held at ``eta_min`` after ``n_epochs``.
+    """
+
+    def __init__(self, learning_rate_init, n_epochs=200, eta_min=0.0):
+        super().__init__(learning_rate_init)
+        self.n_epochs = int(n_epochs)
+        self.eta_min = float(eta_min)
+
+    def epoch_end(self, learning_rate, epoch, t):
+        frac = min(epoch, self.n_epochs) / self.n_epochs
+        return self.eta_min + (self.learning_rate_init - self.eta_min) * 0.5 * (
+            1 + math.cos(math.pi * frac)
+        )
+
+
+#: Schedules by ``MLPClassifier``'s ``learning_rate`` names, and ours.
+SCHEDULES = {
+    "constant": Constant,
+    "invscaling": InvScaling,
+    "adaptive": Adaptive,
+    "step": Step,
+    "cosine": Cosine,
+}
+
+
+# ------------------------------------------------------------------ L-BFGS
+def lbfgs(fun_and_grad, x0, *, max_iter=200, max_fun=15000, tol=1e-4, callback=None):
+    """Minimise a smooth function of a flat vector with L-BFGS-B (no bounds).
+
+    Parameters
+    ----------
+    fun_and_grad : callable
+        ``fun_and_grad(x) -> (f, grad)``.
+    x0 : ndarray of shape (n,)
+        Starting point; overwritten with the solution.
+    max_iter : int, default=200
+        Maximum number of L-BFGS iterations.
+    max_fun : int, default=15000
+        Maximum number of function evaluations.
+    tol : float, default=1e-4
+        Stop when the projected gradient's largest entry is below ``tol``.
+    callback : callable, default=None
+        Called as ``callback(intermediate_result)`` after every iteration, with
+        a :class:`scipy.optimize.OptimizeResult` holding ``x`` and ``fun``;
+        raising :class:`StopIteration` ends the run early.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        ``x`` (also copied into ``x0``), ``fun``, ``nit``, ``nfev``,
+        ``status`` and ``message``.
+    """
+    result = scipy.optimize.minimize(
+        fun_and_grad,
+        x0.copy(),
+        method="L-BFGS-B",
+        jac=True,
+        callback=callback,
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+    )
+    np.copyto(x0, result.x, casting="same_kind")
+    return result
