@@ -59,6 +59,37 @@ from .losses import get_loss
 _MAX_CACHED_BATCH_SIZES = 4
 
 
+def feedforward(X, coefs, intercepts, activations):
+    """Forward pass through explicit weights; returns the output logits.
+
+    The inference pass: ``A_0 = X``, ``A_l = f_l(A_{l-1} @ W_l + b_l)`` for
+    the hidden layers, and the output layer's pre-activation ``Z_L`` is
+    returned (apply the output activation, or a loss's, to it). Allocates its
+    own arrays, so it is safe to call from several threads at once.
+
+    Parameters
+    ----------
+    X : {ndarray, scipy.sparse matrix} of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        Per-layer weights ``(fan_in, fan_out)`` and biases ``(fan_out,)``.
+    activations : list of str
+        Hidden-layer activation names, one per hidden layer.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_outputs)
+    """
+    A = X
+    last = len(coefs) - 1
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = np.asarray(A @ W) if sp.issparse(A) else np.matmul(A, W)
+        Z += b
+        if layer < last:
+            ACTIVATIONS[activations[layer]](Z)
+        A = Z
+    return A
+
+
 class _Buffers:
     """Preallocated arrays for the training passes of one batch size."""
 
@@ -120,11 +151,21 @@ class Network:
         out_activation="softmax",
         dtype=np.float64,
     ):
-        layer_sizes = [int(k) for k in layer_sizes]
-        if len(layer_sizes) < 2 or min(layer_sizes) < 1:
+        given = list(layer_sizes)
+        try:
+            layer_sizes = [int(k) for k in given]
+        except (TypeError, ValueError):
+            layer_sizes = None
+        # int() alone would silently truncate 2.5 to 2 and accept "3"
+        if (
+            layer_sizes is None
+            or layer_sizes != given
+            or len(layer_sizes) < 2
+            or min(layer_sizes) < 1
+        ):
             raise ValueError(
                 "layer_sizes needs at least an input and an output size, all "
-                f">= 1; got {layer_sizes}."
+                f"integers >= 1; got {given}."
             )
         n_hidden = len(layer_sizes) - 2
         if isinstance(activation, str):
@@ -148,6 +189,15 @@ class Network:
         self.activations = activations
         self.loss = get_loss(loss, out_activation)
         self.out_activation = out_activation
+        # MLPClassifier initialises the output layer for the hidden activation
+        # (its Glorot bound is sqrt(2/...) for "logistic", sqrt(6/...) for the
+        # rest), not for the output activation; do the same to draw its weights.
+        if activations:
+            self._init_out_activation = activations[-1]
+        elif isinstance(activation, str):
+            self._init_out_activation = activation
+        else:
+            self._init_out_activation = out_activation
 
         shapes = self.shapes
         self.n_coefs = sum(fi * fo for fi, fo in shapes)
@@ -189,14 +239,16 @@ class Network:
             Source of randomness.
         method : str or callable, default="glorot_uniform"
             A name in :data:`skbackprop.core.initializers.INITIALIZERS`, or a
-            callable ``init(rng, W, b, activation)``.
+            callable ``init(rng, W, b, activation)``. As in ``MLPClassifier``,
+            the output layer is initialised for the last hidden activation
+            (for ``activation`` if there is no hidden layer).
 
         Returns
         -------
         self : Network
         """
         init = INITIALIZERS[method] if isinstance(method, str) else method
-        acts = [*self.activations, self.out_activation]
+        acts = [*self.activations, self._init_out_activation]
         for W, b, act in zip(self.coefs, self.intercepts, acts):
             init(rng, W, b, act)
         return self
@@ -208,7 +260,7 @@ class Network:
                 f"Expected {self.n_layers} weight and bias arrays, got "
                 f"{len(coefs)} and {len(intercepts)}."
             )
-        for dst, src in zip(self.coefs + self.intercepts, list(coefs) + intercepts):
+        for dst, src in zip(self.coefs + self.intercepts, [*coefs, *intercepts]):
             src = np.asarray(src)
             if src.shape != dst.shape:
                 raise ValueError(
@@ -269,16 +321,9 @@ class Network:
         Z : ndarray of shape (n_samples, n_outputs)
         """
         self._check_input(X)
-        A = X
-        last = self.n_layers - 1
-        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            Z = A @ W if sp.issparse(A) else np.matmul(A, W)
-            Z = np.asarray(Z, dtype=self.dtype)
-            Z += b
-            if layer < last:
-                ACTIVATIONS[self.activations[layer]](Z)
-            A = Z
-        return A
+        Z = feedforward(X, self.coefs, self.intercepts, self.activations)
+        # float64 input to a float32 network must still give float32 output
+        return Z.astype(self.dtype, copy=False)
 
     def forward(self, X):
         """The network's output ``A_L = f_L(Z_L)`` for ``X``.
@@ -333,6 +378,10 @@ class Network:
             The cost ``J`` of the batch at the current parameters.
         """
         self._check_input(X)
+        if dropout and not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
+        if dropout > 0 and rng is None:
+            raise ValueError("dropout > 0 needs an rng to draw the masks.")
         n = X.shape[0]
         L = self.n_layers
         buf = self.buffers(n, dropout > 0)

@@ -126,25 +126,27 @@ class Adam:
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
         self._scratch = np.empty_like(params)
+        self._update = np.empty_like(params)
 
     def update(self, grad):
         """Take one Adam step from ``grad`` (in place)."""
-        b1, b2, m, v, tmp = self.beta_1, self.beta_2, self.m, self.v, self._scratch
+        b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
+        tmp, upd = self._scratch, self._update
         self.t += 1
-        # m += (1 - b1) * (grad - m);  v += (1 - b2) * (grad**2 - v)
-        np.subtract(grad, m, out=tmp)
-        tmp *= 1 - b1
+        # the operation order of MLPClassifier's Adam, so results match it
+        np.multiply(grad, 1 - b1, out=tmp)
+        m *= b1
         m += tmp
         np.multiply(grad, grad, out=tmp)
-        tmp -= v
         tmp *= 1 - b2
+        v *= b2
         v += tmp
         step = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(v, out=tmp)
         tmp += self.epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= step
-        self.params -= tmp
+        np.multiply(m, step, out=upd)
+        upd /= tmp
+        self.params -= upd
 
     def state(self):
         """Copies of the optimizer's state vectors and counters."""
@@ -158,6 +160,7 @@ class Adam:
         new.m = self.m.copy()
         new.v = self.v.copy()
         new._scratch = np.empty_like(params)
+        new._update = np.empty_like(params)
         return new
 
 

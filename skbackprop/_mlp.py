@@ -1,0 +1,965 @@
+"""BackpropClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._training import TrainingDiverged, TrainingState, Validation, train
+from .core.activations import HIDDEN_ACTIVATIONS
+from .core.initializers import INITIALIZERS
+from .core.network import Network, feedforward
+from .core.optimizers import SCHEDULES, SGD, Adam, lbfgs
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
+# MLPClassifier ignores ``learning_rate`` for adam; so do we for its names.
+_SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
+
+
+def _check_hidden_layer_sizes(hidden_layer_sizes):
+    if isinstance(hidden_layer_sizes, Integral):
+        sizes = [hidden_layer_sizes]
+    else:
+        sizes = list(hidden_layer_sizes)
+    if not all(
+        isinstance(k, Integral | np.integer) and not isinstance(k, bool) for k in sizes
+    ):
+        raise ValueError(
+            f"hidden_layer_sizes must contain integers, got {hidden_layer_sizes!r}."
+        )
+    if any(k <= 0 for k in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    return [int(k) for k in sizes]
+
+
+def _check_activations(activation, n_hidden):
+    if isinstance(activation, str):
+        return [activation] * n_hidden
+    names = list(activation)
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"activation has {len(names)} names for {n_hidden} hidden layers; give "
+            "one name for all layers or one per hidden layer."
+        )
+    for name in names:
+        if name not in HIDDEN_ACTIVATIONS:
+            raise ValueError(
+                f"Unknown activation {name!r} in activation; choose from "
+                f"{sorted(HIDDEN_ACTIVATIONS)}."
+            )
+    return names
+
+
+class BackpropClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier trained by backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters, defaults, fitted attributes, methods and warnings,
+    on a faster NumPy core (:mod:`skbackprop.core`). It adds class weights, a
+    decision function, the quadratic loss, per-layer activations and
+    ``leaky_relu``, a choice of weight initialisation, dropout, full-batch
+    gradient descent (``solver="gd"``), a user-supplied validation set,
+    learning-rate schedules for every stochastic solver, and a loss curve for
+    L-BFGS.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : str or list of str, default="relu"
+        Activation of the hidden layers: ``"identity"``, ``"logistic"``,
+        ``"tanh"``, ``"relu"`` or ``"leaky_relu"`` (slope 0.01), for every
+        hidden layer, or a list with one name per hidden layer.
+
+    solver : {"lbfgs", "sgd", "adam", "gd"}, default="adam"
+        Weight optimizer: ``"lbfgs"`` (full-batch quasi-Newton), ``"sgd"``
+        (mini-batch stochastic gradient descent with momentum), ``"adam"``
+        (Kingma and Ba's stochastic optimizer), or ``"gd"``: full-batch
+        gradient descent, the textbook loop (``"sgd"`` with one batch of all
+        samples and no shuffling; set ``momentum=0`` for the plain update).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the sum of sample weights.
+
+    batch_size : int or "auto", default="auto"
+        Mini-batch size for the stochastic solvers; ``"auto"`` is
+        ``min(200, n_samples)``. Ignored by ``"lbfgs"`` and ``"gd"``.
+
+    learning_rate : {"constant", "invscaling", "adaptive", "step", "cosine", \
+"plateau"}, default="constant"
+        Learning-rate schedule. ``"constant"``, ``"invscaling"``
+        (``learning_rate_init / t**power_t``) and ``"adaptive"`` (divide by 5
+        when progress stalls) act as in ``MLPClassifier``: the last two for
+        ``"sgd"`` and ``"gd"`` only. ``"step"`` multiplies the rate by
+        ``lr_decay`` every ``lr_step_size`` epochs, ``"cosine"`` anneals it to 0
+        over ``max_iter`` epochs, and ``"plateau"`` multiplies it by
+        ``lr_decay`` when progress stalls (stopping below 1e-6); these three
+        apply to ``"adam"`` too.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (L-BFGS).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch (``"sgd"``, ``"adam"``).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the validation split, the shuffling
+        and dropout. An int gives the same weights as ``MLPClassifier`` draws.
+
+    tol : float, default=1e-4
+        Tolerance: training stops (or the rate drops) when the loss or
+        validation score does not improve by ``tol`` for ``n_iter_no_change``
+        consecutive epochs; L-BFGS stops when the gradient's largest entry is
+        below ``tol``.
+
+    verbose : bool, default=False
+        Print progress messages (also for L-BFGS, unlike ``MLPClassifier``).
+
+    warm_start : bool, default=False
+        Reuse the previous solution as initialisation of the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum for ``"sgd"`` and ``"gd"``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum (``"sgd"``, ``"gd"``, momentum > 0).
+
+    early_stopping : bool, default=False
+        Stop when the validation score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs and restore the best weights. The
+        validation set is ``X_val, y_val`` if given to :meth:`fit`, otherwise a
+        stratified ``validation_fraction`` of the training data.
+
+    validation_fraction : float, default=0.1
+        Fraction of training data set aside for early stopping, in [0, 1).
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of Adam.
+
+    n_iter_no_change : int or np.inf, default=10
+        Number of epochs without a ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of L-BFGS.
+
+    loss : {"log_loss", "squared_error"}, default="log_loss"
+        The cost: cross-entropy, or the textbook's quadratic cost
+        ``1/2 ||p - y||^2`` on the output probabilities.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights ``{class_label: weight}`` multiplied into ``sample_weight``;
+        ``"balanced"`` uses ``n_samples / (n_classes * np.bincount(y))``. Not
+        for multilabel targets.
+
+    init : {"glorot_uniform", "he_normal", "normal"}, default="glorot_uniform"
+        Weight initialisation: ``MLPClassifier``'s Glorot uniform scheme, He's
+        normal scheme for ReLU networks, or small normal weights (std 0.01).
+
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during training (inverted
+        dropout); prediction is deterministic. Needs a stochastic solver.
+
+    early_stopping_metric : {"accuracy", "loss"}, default="accuracy"
+        What early stopping (and the choice of the best weights) monitors on
+        the validation set: accuracy (``MLPClassifier``'s choice) or loss.
+
+    lr_decay : float, default=0.5
+        Factor of the ``"step"`` and ``"plateau"`` schedules, in (0, 1).
+
+    lr_step_size : int, default=10
+        Epochs between two decays of the ``"step"`` schedule.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels.
+    loss_ : float
+        The loss at the end of training (penalty included).
+    best_loss_ : float or None
+        The minimum training loss reached (stochastic solvers); None with
+        early stopping.
+    loss_curve_ : list of float
+        The loss after each epoch (stochastic solvers) or iteration (L-BFGS).
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch, with early stopping or a
+        validation set; else None.
+    validation_loss_curve_ : list of float
+        Validation loss after each epoch; only with a validation set.
+    best_validation_score_ : float or None
+        Best validation accuracy (with early stopping); else None.
+    t_ : int
+        Number of training samples seen by the solver.
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix of layer ``i``,
+        shape ``(n_units_i, n_units_{i+1})``.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit (when X has string column names).
+    n_iter_ : int
+        Number of iterations (epochs) the solver ran in the last fit.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        Output activation: ``"softmax"`` (multiclass) or ``"logistic"``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The scikit-learn original.
+    LogisticRegressionGD : The network with no hidden layer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skbackprop import BackpropClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X, y, stratify=y, random_state=0)
+    >>> clf = BackpropClassifier(hidden_layer_sizes=(16,), max_iter=500,
+    ...                          random_state=0).fit(X_train, y_train)
+    >>> clf.predict_proba(X_test[:1]).round(2)
+    array([[0.99, 0.01, 0.  ]])
+    >>> round(clf.score(X_test, y_test), 2)
+    0.97
+
+    What ``MLPClassifier`` does not have: class weights, the quadratic cost,
+    one activation per layer, dropout, and a validation set of your own:
+
+    >>> clf = BackpropClassifier((16, 8), activation=["tanh", "leaky_relu"],
+    ...                          loss="squared_error", class_weight="balanced",
+    ...                          dropout=0.1, early_stopping=True,
+    ...                          early_stopping_metric="loss", random_state=0)
+    >>> clf = clf.fit(X_train, y_train, X_val=X_test, y_val=y_test)
+    >>> len(clf.validation_loss_curve_) == clf.n_iter_
+    True
+    >>> clf.decision_function(X_test[:2]).shape
+    (2, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions(set(SCHEDULES) | {"plateau"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "init": [StrOptions(set(INITIALIZERS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping_metric": [StrOptions({"accuracy", "loss"})],
+        "lr_decay": [Interval(Real, 0, 1, closed="neither")],
+        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        class_weight=None,
+        init="glorot_uniform",
+        dropout=0.0,
+        early_stopping_metric="accuracy",
+        lr_decay=0.5,
+        lr_step_size=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.class_weight = class_weight
+        self.init = init
+        self.dropout = dropout
+        self.early_stopping_metric = early_stopping_metric
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values: class labels, or a label indicator matrix for
+            multilabel classification.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the loss is their weighted mean and the L2 penalty
+            is divided by their sum.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set of your own, scored after every epoch (stochastic
+            solvers); with ``early_stopping=True`` it replaces the
+            ``validation_fraction`` split.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of the validation set.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
+
+        Returns
+        -------
+        self : object
+            Trained classifier.
+        """
+        return self._guarded_fit(
+            X, y, sample_weight, False, None, (X_val, y_val, sample_weight_val)
+        )
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    @available_if(_check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            All classes across the calls to partial_fit; required on the first
+            call (can be obtained with ``np.unique(y_all)``).
+
+        Returns
+        -------
+        self : object
+            Trained classifier.
+        """
+        return self._guarded_fit(X, y, sample_weight, True, classes, (None,) * 3)
+
+    def _guarded_fit(self, X, y, sample_weight, incremental, classes, val):
+        # Train on copies and keep every attribute as it was if anything fails:
+        # a failed fit must not damage an already fitted model.
+        snapshot = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight, incremental, classes, *val)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+
+    def _fit(self, X, y, sample_weight, incremental, classes, X_val, y_val, sw_val):
+        hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        activations = _check_activations(self.activation, len(hidden))
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError("dropout needs a stochastic solver, not 'lbfgs'.")
+        if X_val is None and (y_val is not None or sw_val is not None):
+            raise ValueError("y_val and sample_weight_val need X_val.")
+        if X_val is not None and y_val is None:
+            raise ValueError("X_val needs y_val.")
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if incremental and _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        Y_bool = self._label_binarizer.transform(y).astype(bool)
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        Y = Y_bool.astype(X.dtype)
+        n_outputs = Y.shape[1]
+        layer_units = [X.shape[1], *hidden, n_outputs]
+        self._random_state = check_random_state(self.random_state)
+
+        if self._label_binarizer.y_type_ == "multiclass":
+            out_activation = "softmax"
+        else:
+            out_activation = "logistic"
+        old = getattr(self, "_network", None)
+        if (
+            not first_pass
+            and old is not None
+            and old.layer_sizes == layer_units
+            and old.dtype == X.dtype
+            and old.activations == activations
+            and old.loss.name == self.loss
+        ):
+            network = old.copy()  # shares scratch buffers with the old one
+        else:
+            network = Network(
+                layer_units, activations, self.loss, out_activation, dtype=X.dtype
+            )
+        if first_pass:
+            network.initialize(self._random_state, self.init)
+            state = TrainingState()
+        else:
+            if [c.shape for c in self.coefs_] != network.shapes:
+                raise ValueError(
+                    "The network's shape changed since the last fit: "
+                    f"{[c.shape for c in self.coefs_]} vs {network.shapes}. Use "
+                    "warm_start=False to train a new network."
+                )
+            network.set_weights(self.coefs_, self.intercepts_)
+            state = getattr(self, "_state", None)
+            state = TrainingState() if state is None else state.copy()
+
+        if self.solver == "lbfgs":
+            state = self._fit_lbfgs(network, X, Y, sample_weight, state)
+        else:
+            state = self._fit_stochastic(
+                network, X, Y, Y_bool, y, sample_weight, state, incremental,
+                (X_val, y_val, sw_val),
+            )  # fmt: skip
+        if not np.isfinite(network.params).all():
+            raise ValueError(self._divergence_message())
+
+        # Success: commit everything at once.
+        self._network = network
+        self._state = state
+        self.coefs_ = network.coefs
+        self.intercepts_ = network.intercepts
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = out_activation
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        if self.solver != "lbfgs":
+            self.best_loss_ = state.best_loss
+            self.validation_scores_ = state.validation_scores
+            self.best_validation_score_ = state.best_validation_score
+            if state.validation_loss_curve is not None:
+                self.validation_loss_curve_ = state.validation_loss_curve
+        return self
+
+    def _divergence_message(self):
+        if self.solver == "lbfgs":
+            hint = "Scale the input data (e.g. StandardScaler) or increase alpha."
+        else:
+            hint = (
+                f"Lower the learning rate (learning_rate_init="
+                f"{self.learning_rate_init!r}) or scale the input data."
+            )
+        return (
+            "Training diverged: the loss or the weights became non-finite "
+            f"(solver={self.solver!r}). {hint} The model was left as it was."
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        return X, y
+
+    def _sample_weight(self, sample_weight, X, y, incremental):
+        """Validated sample weights times class weights, or None for all ones."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: the "
+                "class frequencies of the whole data are unknown. Compute the "
+                "weights with sklearn.utils.compute_class_weight and pass a dict."
+            )
+        classes = self.classes_
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(classes.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels {sorted(unknown, key=str)} that are "
+                    f"not in classes_ {classes.tolist()}."
+                )
+        weights = compute_class_weight(self.class_weight, classes=classes, y=y).astype(
+            X.dtype
+        )
+        per_sample = weights[np.searchsorted(classes, y)]
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
+    def _fit_lbfgs(self, network, X, Y, sample_weight, state):
+        state.loss_curve = list(state.loss_curve)
+        alpha = self.alpha
+
+        def fun_and_grad(x):
+            return network.fun_and_grad(x, X, Y, sample_weight, alpha)
+
+        def record(intermediate_result):
+            state.loss_curve.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(
+                    f"Iteration {len(state.loss_curve)}, "
+                    f"loss = {intermediate_result.fun:.8f}"
+                )
+
+        try:
+            result = lbfgs(
+                fun_and_grad,
+                network.params,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                callback=record,
+            )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            state.interrupted = True
+            state.n_iter = len(state.loss_curve)
+            state.loss = state.loss_curve[-1] if state.loss_curve else None
+            return state
+        state.n_iter = _lbfgs_n_iter(result, self.max_iter)
+        state.loss = float(result.fun)
+        return state
+
+    def _make_optimizer(self, network):
+        if self.solver == "adam":
+            return Adam(
+                network.params,
+                self.learning_rate_init,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+            )
+        return SGD(
+            network.params,
+            self.learning_rate_init,
+            self.momentum,
+            self.nesterovs_momentum,
+        )
+
+    def _make_schedule(self):
+        name, lr = self.learning_rate, self.learning_rate_init
+        if self.solver == "adam" and name in _SGD_ONLY_SCHEDULES:
+            name = "constant"
+        if name == "invscaling":
+            return SCHEDULES[name](lr, self.power_t)
+        if name == "adaptive":
+            return SCHEDULES[name](lr)
+        if name == "plateau":
+            return SCHEDULES["adaptive"](lr, factor=1.0 / self.lr_decay)
+        if name == "step":
+            return SCHEDULES[name](lr, self.lr_step_size, self.lr_decay)
+        if name == "cosine":
+            return SCHEDULES[name](lr, self.max_iter)
+        return SCHEDULES["constant"](lr)
+
+    def _fit_stochastic(
+        self, network, X, Y, Y_bool, y, sample_weight, state, incremental, val
+    ):
+        old_opt = getattr(self, "_optimizer", None)
+        if (
+            incremental
+            and old_opt is not None
+            and old_opt.params.size == network.n_params
+        ):
+            optimizer = old_opt.rebind(network.params)
+        else:
+            optimizer = self._make_optimizer(network)
+            state.learning_rate = None  # a new optimizer starts at the initial rate
+        X_val, y_val, sw_val = val
+        validation = None
+        sw_train = sample_weight
+        if X_val is not None:
+            validation = self._user_validation(X_val, y_val, sw_val, X.dtype)
+        elif self.early_stopping:
+            stratify = Y_bool if Y.shape[1] == 1 else None
+            arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+            split = train_test_split(
+                *arrays,
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            X, X_v, Y, Y_v = split[:4]
+            sw_train, sw_v = (
+                (split[4], split[5])
+                if sample_weight is not None
+                else (
+                    None,
+                    None,
+                )
+            )
+            if X_v.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+            y_v = self._label_binarizer.inverse_transform(Y_v)
+            validation = self._validation(X_v, y_v, Y_v, sw_v)
+        if validation is not None and state.validation_scores is None:
+            state.validation_scores = []
+            state.validation_loss_curve = []
+            if self.early_stopping_metric == "loss":
+                state.best_validation_loss = np.inf
+            else:
+                state.best_validation_score = -np.inf
+            state.best_params = network.params.copy()
+        if self.early_stopping and validation is not None:
+            state.best_loss = None
+        elif state.best_loss is None:
+            state.best_loss = np.inf
+
+        n = X.shape[0]
+        if self.solver == "gd":
+            batch_size, shuffle = n, False
+        elif self.batch_size == "auto":
+            batch_size, shuffle = min(200, n), self.shuffle
+        else:
+            if self.batch_size > n:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size, shuffle = int(np.clip(self.batch_size, 1, n)), self.shuffle
+
+        dropout_rng = None
+        if self.dropout > 0:
+            dropout_rng = np.random.default_rng(self._random_state.randint(2**31))
+        try:
+            train(
+                network,
+                optimizer,
+                self._make_schedule(),
+                state,
+                X,
+                Y,
+                sw_train,
+                max_iter=self.max_iter,
+                batch_size=batch_size,
+                alpha=self.alpha,
+                shuffle=shuffle,
+                rng=self._random_state,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validation=validation,
+                incremental=incremental,
+                verbose=self.verbose,
+                dropout=self.dropout,
+                dropout_rng=dropout_rng,
+            )
+        except TrainingDiverged:
+            raise ValueError(self._divergence_message()) from None
+        if validation is not None and (self.early_stopping or state.interrupted):
+            np.copyto(network.params, state.best_params)  # restore the best weights
+        self._optimizer = optimizer
+        return state
+
+    def _user_validation(self, X_val, y_val, sw_val, dtype):
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=dtype,
+            reset=False,
+        )
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y_val must be a label indicator matrix with "
+                    f"{len(self.classes_)} columns, like y."
+                )
+        else:
+            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y_val has labels {unknown.tolist()} that are not in y "
+                    f"(classes_ {self.classes_.tolist()})."
+                )
+        if sw_val is not None:
+            sw_val = _check_sample_weight(sw_val, X_val, dtype=dtype)
+        Y_val = self._label_binarizer.transform(y_val).astype(dtype)
+        return self._validation(X_val, y_val, Y_val, sw_val)
+
+    def _validation(self, X_val, y_val, Y_val, sw_val):
+        lb = self._label_binarizer
+        monitor = "loss" if self.early_stopping_metric == "loss" else "score"
+
+        def evaluate(network):
+            Z = network.decision_function(X_val)
+            A = network.loss.activate(Z.copy())
+            per_sample = network.loss.value(Y_val, Z, A)
+            loss = float(np.average(per_sample, weights=sw_val))
+            y_pred = lb.inverse_transform(A.ravel() if A.shape[1] == 1 else A)
+            score = float(accuracy_score(y_val, y_pred, sample_weight=sw_val))
+            return score, loss
+
+        return Validation(evaluate, monitor)
+
+    # -------------------------------------------------------------- predict
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
+        )  # fmt: skip
+        activations = _check_activations(self.activation, len(self.coefs_) - 1)
+        return feedforward(X, self.coefs_, self.intercepts_, activations)
+
+    def _proba(self, X):
+        Z = self._logits(X)
+        if self.out_activation_ == "softmax":
+            Z -= Z.max(axis=1, keepdims=True)
+            np.exp(Z, out=Z)
+            Z /= Z.sum(axis=1, keepdims=True)
+            return Z
+        return expit(Z, out=Z)
+
+    def decision_function(self, X):
+        """Output-layer pre-activations (logits) for the samples in X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            For binary targets a 1-d array whose sign gives the class
+            (positive means ``classes_[1]``); otherwise one column per class
+            or label.
+        """
+        Z = self._logits(X)
+        return Z.ravel() if self.n_outputs_ == 1 else Z
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        P = self._proba(X)
+        if self.n_outputs_ == 1:
+            P = P.ravel()
+        return self._label_binarizer.inverse_transform(P)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted probability of the sample for each class in the
+            model, where classes are ordered as they are in ``self.classes_``.
+        """
+        P = self._proba(X)
+        if self.out_activation_ == "logistic":
+            # Keep logistic probabilities strictly inside (0, 1), as
+            # probabilities of a class should be, where expit rounds to 0 or 1.
+            eps = np.finfo(P.dtype).eps
+            np.clip(P, eps, 1 - eps, out=P)
+        if self.n_outputs_ == 1:
+            P = P.ravel()
+            return np.vstack([1 - P, P]).T
+        return P
+
+    def predict_log_proba(self, X):
+        """Return the log of probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted log-probability of the sample for each class
+            in the model, where classes are ordered as they are in
+            ``self.classes_``. Equivalent to ``log(predict_proba(X))``
+            (``-inf`` where a probability underflows to 0).
+        """
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _lbfgs_n_iter(result, max_iter):
+    """Iterations run by L-BFGS, warning as scikit-learn does if it did not converge."""
+    try:
+        from sklearn.utils.optimize import _check_optimize_result
+    except ImportError:  # pragma: no cover - private helper moved
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) "
+                f"(status={result.status}): {result.message}",
+                ConvergenceWarning,
+            )
+        return min(result.nit, max_iter)
+    return _check_optimize_result("lbfgs", result, max_iter)
