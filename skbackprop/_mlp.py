@@ -249,24 +249,32 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skbackprop import BackpropClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(
     ...     X, y, stratify=y, random_state=0)
-    >>> clf = BackpropClassifier(hidden_layer_sizes=(16,), max_iter=500,
-    ...                          random_state=0).fit(X_train, y_train)
+    >>> scaler = StandardScaler().fit(X_train)
+    >>> X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    >>> clf = BackpropClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                          max_iter=300, random_state=0).fit(X_train, y_train)
+    >>> clf.predict(X_test[:5])
+    array([0, 0, 0, 0, 1])
     >>> clf.predict_proba(X_test[:1]).round(2)
-    array([[0.99, 0.01, 0.  ]])
-    >>> round(clf.score(X_test, y_test), 2)
-    0.97
+    array([[1., 0., 0.]])
+    >>> clf.score(X_test, y_test)
+    1.0
 
     What ``MLPClassifier`` does not have: class weights, the quadratic cost,
-    one activation per layer, dropout, and a validation set of your own:
+    one activation per layer, dropout, logits, and early stopping on the
+    validation loss of a validation set of your own:
 
     >>> clf = BackpropClassifier((16, 8), activation=["tanh", "leaky_relu"],
     ...                          loss="squared_error", class_weight="balanced",
-    ...                          dropout=0.1, early_stopping=True,
-    ...                          early_stopping_metric="loss", random_state=0)
+    ...                          dropout=0.1, learning_rate_init=0.01,
+    ...                          early_stopping=True, early_stopping_metric="loss",
+    ...                          random_state=0)
     >>> clf = clf.fit(X_train, y_train, X_val=X_test, y_val=y_test)
     >>> len(clf.validation_loss_curve_) == clf.n_iter_
     True
@@ -638,7 +646,10 @@ default=None
         def fun_and_grad(x):
             return network.fun_and_grad(x, X, Y, sample_weight, alpha)
 
+        best = {}
+
         def record(intermediate_result):
+            best["x"] = intermediate_result.x  # the last accepted iterate
             state.loss_curve.append(float(intermediate_result.fun))
             if self.verbose:
                 print(
@@ -656,6 +667,10 @@ default=None
                 callback=record,
             )
         except KeyboardInterrupt:
+            # The parameters may hold a line-search trial point: go back to
+            # the last iterate L-BFGS accepted.
+            if "x" in best:
+                np.copyto(network.params, best["x"], casting="same_kind")
             warnings.warn("Training interrupted by user.")
             state.interrupted = True
             state.n_iter = len(state.loss_curve)
