@@ -649,7 +649,7 @@ default=None
         best = {}
 
         def record(intermediate_result):
-            best["x"] = intermediate_result.x  # the last accepted iterate
+            best["x"] = intermediate_result.x.copy()  # the last accepted iterate
             state.loss_curve.append(float(intermediate_result.fun))
             if self.verbose:
                 print(

@@ -290,6 +290,14 @@ def lbfgs(fun_and_grad, x0, *, max_iter=200, max_fun=15000, tol=1e-4, callback=N
         ``x`` (also copied into ``x0``), ``fun``, ``nit``, ``nfev``,
         ``status`` and ``message``.
     """
+    if callback is not None:
+        user_callback = callback
+
+        # scipy passes the OptimizeResult only to a callback whose single
+        # parameter is named ``intermediate_result`` (else just ``x``).
+        def callback(intermediate_result):
+            return user_callback(intermediate_result)
+
     result = scipy.optimize.minimize(
         fun_and_grad,
         x0.copy(),
