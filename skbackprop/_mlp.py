@@ -758,12 +758,13 @@ default=None
         if validation is not None and state.validation_scores is None:
             state.validation_scores = []
             state.validation_loss_curve = []
+        if self.early_stopping and state.best_params is None:
             if self.early_stopping_metric == "loss":
                 state.best_validation_loss = np.inf
             else:
                 state.best_validation_score = -np.inf
             state.best_params = network.params.copy()
-        if self.early_stopping and validation is not None:
+        if self.early_stopping:
             state.best_loss = None
         elif state.best_loss is None:
             state.best_loss = np.inf
@@ -808,7 +809,7 @@ default=None
             )
         except TrainingDiverged:
             raise ValueError(self._divergence_message()) from None
-        if validation is not None and (self.early_stopping or state.interrupted):
+        if self.early_stopping:
             np.copyto(network.params, state.best_params)  # restore the best weights
         self._optimizer = optimizer
         return state
@@ -856,7 +857,7 @@ default=None
             score = float(accuracy_score(y_val, y_pred, sample_weight=sw_val))
             return score, loss
 
-        return Validation(evaluate, monitor)
+        return Validation(evaluate, monitor, self.early_stopping)
 
     # -------------------------------------------------------------- predict
     def _logits(self, X):

@@ -63,10 +63,14 @@ class Validation:
         is better, e.g. accuracy) and the validation loss (lower is better).
     monitor : {"score", "loss"}
         Which of the two decides early stopping and the best weights.
+    early_stopping : bool
+        Whether the validation set decides when to stop (and which weights are
+        the best); if False it is only scored, and the training loss decides.
     """
 
     evaluate: object
     monitor: str = "score"
+    early_stopping: bool = True
 
 
 class _BatchGatherer:
@@ -298,7 +302,10 @@ def train(
                 state.validation_loss_curve.append(val_loss)
                 if verbose:
                     print(f"Validation score: {score:f}")
-            if _update_no_improvement(state, tol, validation):
+            stopping_set = (
+                validation if validation and validation.early_stopping else None
+            )
+            if _update_no_improvement(state, tol, stopping_set):
                 state.best_params = network.params.copy()
 
             optimizer.learning_rate = schedule.epoch_end(
@@ -306,8 +313,8 @@ def train(
             )
             stop = False
             if state.no_improvement_count > n_iter_no_change:
-                what = "Validation score" if validation is not None else "Training loss"
-                if validation is not None and validation.monitor == "loss":
+                what = "Validation score" if stopping_set else "Training loss"
+                if stopping_set and stopping_set.monitor == "loss":
                     what = "Validation loss"
                 msg = (
                     f"{what} did not improve more than tol={tol:f} for "
