@@ -19,8 +19,15 @@ from skbackprop import __version__
 from skbackprop.core import Adam, Network
 
 
-def train_digits(hidden=(100,), epochs=20, batch_size=64, seed=0, out=sys.stdout):
-    """Train a ReLU network on digits with the core; return the test accuracy."""
+def train_digits(hidden=(100,), epochs=20, batch_size=64, seed=0, out=None):
+    """Train a ReLU network on digits with the core; return the test accuracy.
+
+    Progress goes to ``out``, a text stream; ``None`` means ``sys.stdout`` at
+    call time (a default of ``sys.stdout`` would be the one seen at import and
+    ignore later redirection).
+    """
+    if out is None:
+        out = sys.stdout
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)  # pixels are 0..16
     X_train, X_test, y_train, y_test = train_test_split(
