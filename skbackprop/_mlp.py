@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
 from ._training import TrainingDiverged, TrainingState, Validation, train
 from .core.activations import HIDDEN_ACTIVATIONS
 from .core.initializers import INITIALIZERS
@@ -70,7 +71,7 @@ def _check_activations(activation, n_hidden):
     return names
 
 
-class BackpropClassifier(ClassifierMixin, BaseEstimator):
+class BackpropClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -390,6 +391,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self.lr_step_size = lr_step_size
 
     # ------------------------------------------------------------------ fit
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self,
@@ -441,6 +443,7 @@ default=None
         return True
 
     @available_if(_check_solver)
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
@@ -467,6 +470,10 @@ default=None
     def _guarded_fit(self, X, y, sample_weight, incremental, classes, val):
         # Train on copies and keep every attribute as it was if anything fails:
         # a failed fit must not damage an already fitted model.
+        max_subtasks = 1 if incremental else self.max_iter
+        if self.solver == "lbfgs":
+            max_subtasks += 1  # the L-BFGS bridge ends on an empty sub-task
+        self._init_callback_context(max_subtasks=max_subtasks)
         snapshot = dict(self.__dict__)
         try:
             return self._fit(X, y, sample_weight, incremental, classes, *val)
@@ -536,12 +543,28 @@ default=None
             state = getattr(self, "_state", None)
             state = TrainingState() if state is None else state.copy()
 
+        ctx = self._callback_fit_ctx
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        fitted = {
+            "n_outputs_": n_outputs,
+            "n_layers_": len(layer_units),
+            "out_activation_": out_activation,
+        }
+
+        def reconstruct():
+            coefs = [c.copy() for c in network.coefs]
+            intercepts = [b.copy() for b in network.intercepts]
+            return {"coefs_": coefs, "intercepts_": intercepts, **fitted}
+
+        task = "iteration" if self.solver in ("lbfgs", "gd") else "epoch"
+        reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
         if self.solver == "lbfgs":
-            state = self._fit_lbfgs(network, X, Y, sample_weight, state)
+            state = self._fit_lbfgs(network, X, Y, sample_weight, state, reporter)
         else:
             state = self._fit_stochastic(
                 network, X, Y, Y_bool, y, sample_weight, state, incremental,
-                (X_val, y_val, sw_val),
+                (X_val, y_val, sw_val), reporter,
             )  # fmt: skip
         if not np.isfinite(network.params).all():
             raise ValueError(self._divergence_message())
@@ -564,6 +587,9 @@ default=None
             self.best_validation_score_ = state.best_validation_score
             if state.validation_loss_curve is not None:
                 self.validation_loss_curve_ = state.validation_loss_curve
+        ctx.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _divergence_message(self):
@@ -639,14 +665,14 @@ default=None
         per_sample = weights[np.searchsorted(classes, y)]
         return per_sample if sample_weight is None else per_sample * sample_weight
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight, state):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
         state.loss_curve = list(state.loss_curve)
         alpha = self.alpha
 
         def fun_and_grad(x):
             return network.fun_and_grad(x, X, Y, sample_weight, alpha)
 
-        best = {}
+        best, stopped = {}, []
 
         def record(intermediate_result):
             best["x"] = intermediate_result.x.copy()  # the last accepted iterate
@@ -656,7 +682,13 @@ default=None
                     f"Iteration {len(state.loss_curve)}, "
                     f"loss = {intermediate_result.fun:.8f}"
                 )
+            stop = reporter.end()
+            reporter.begin()
+            if stop:
+                stopped.append(True)
+                raise StopIteration  # a callback asked to stop
 
+        reporter.begin()
         try:
             result = lbfgs(
                 fun_and_grad,
@@ -676,7 +708,12 @@ default=None
             state.n_iter = len(state.loss_curve)
             state.loss = state.loss_curve[-1] if state.loss_curve else None
             return state
-        state.n_iter = _lbfgs_n_iter(result, self.max_iter)
+        finally:
+            reporter.close()
+        if stopped:  # a callback stopped it: not a convergence failure
+            state.n_iter = int(result.nit)
+        else:
+            state.n_iter = _lbfgs_n_iter(result, self.max_iter)
         state.loss = float(result.fun)
         return state
 
@@ -713,7 +750,7 @@ default=None
         return SCHEDULES["constant"](lr)
 
     def _fit_stochastic(
-        self, network, X, Y, Y_bool, y, sample_weight, state, incremental, val
+        self, network, X, Y, Y_bool, y, sample_weight, state, incremental, val, reporter
     ):
         old_opt = getattr(self, "_optimizer", None)
         if (
@@ -806,6 +843,8 @@ default=None
                 verbose=self.verbose,
                 dropout=self.dropout,
                 dropout_rng=dropout_rng,
+                epoch_begin=reporter.begin,
+                epoch_end=reporter.end,
             )
         except TrainingDiverged:
             raise ValueError(self._divergence_message()) from None

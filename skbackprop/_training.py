@@ -249,7 +249,8 @@ def train(
     dropout_rng=None,
     penalty_scale=None,
     after_step=None,
-    epoch_callback=None,
+    epoch_begin=None,
+    epoch_end=None,
 ):
     """Train for up to ``max_iter`` epochs with ``MLPClassifier``'s stopping rules.
 
@@ -259,6 +260,10 @@ def train(
     exactly one epoch is run (``partial_fit``). A :class:`KeyboardInterrupt`
     ends training with a warning, keeping the weights reached (the caller
     restores the best ones when it monitors a validation set).
+
+    ``epoch_begin()`` and ``epoch_end(state)`` are called around every epoch
+    (e.g. for scikit-learn callbacks); ``epoch_end`` returning True stops
+    training after that epoch.
 
     Returns
     -------
@@ -273,6 +278,8 @@ def train(
     state.n_iter = 0
     try:
         for _ in range(max_iter):
+            if epoch_begin is not None:
+                epoch_begin()
             state.loss = run_epoch(
                 network,
                 optimizer,
@@ -336,7 +343,7 @@ def train(
                     if verbose:
                         print(msg + f" Setting learning rate to {new_lr:f}")
             state.learning_rate = optimizer.learning_rate
-            if epoch_callback is not None and epoch_callback(state):
+            if epoch_end is not None and epoch_end(state):
                 stop = True
             if stop or incremental:
                 break
