@@ -555,7 +555,12 @@ default=None
         def reconstruct():
             coefs = [c.copy() for c in network.coefs]
             intercepts = [b.copy() for b in network.intercepts]
-            return {"coefs_": coefs, "intercepts_": intercepts, **fitted}
+            return {
+                "coefs_": coefs,
+                "intercepts_": intercepts,
+                "loss_curve_": list(state.loss_curve),
+                **fitted,
+            }
 
         task = "iteration" if self.solver in ("lbfgs", "gd") else "epoch"
         reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
@@ -640,7 +645,9 @@ default=None
     def _sample_weight(self, sample_weight, X, y, incremental):
         """Validated sample weights times class weights, or None for all ones."""
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         if self.class_weight is None:
             return sample_weight
         if self._label_binarizer.y_type_.startswith("multilabel"):
@@ -879,7 +886,9 @@ default=None
                     f"(classes_ {self.classes_.tolist()})."
                 )
         if sw_val is not None:
-            sw_val = _check_sample_weight(sw_val, X_val, dtype=dtype)
+            sw_val = _check_sample_weight(
+                sw_val, X_val, dtype=dtype, ensure_non_negative=True
+            )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
         return self._validation(X_val, y_val, Y_val, sw_val)
 

@@ -1,4 +1,4 @@
-"""Tests for ``python -m skbackprop``, the digits demo."""
+"""Tests for ``python -m skbackprop``: the core demo (--core) and the command line."""
 
 import io
 import re
@@ -6,6 +6,7 @@ import subprocess
 import sys
 from itertools import pairwise
 
+import numpy as np
 import pytest
 
 from skbackprop import __version__
@@ -28,14 +29,15 @@ def _check_report(text, epochs):
 
 
 def test_main_prints_losses_and_accuracy(capsys):
-    assert main(["--epochs", "2"]) == 0
+    assert main(["--core", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert _check_report(out, epochs=2) > 0.8
     assert "network [64, 100, 10]" in out
 
 
 def test_main_options(capsys):
-    args = ["--epochs", "3", "--hidden", "16", "8", "--batch-size", "32", "--seed", "1"]
+    args = ["--core", "--epochs", "3", "--hidden", "16", "8", "--core-batch-size", "32"]
+    args += ["--seed", "1"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "network [64, 16, 8, 10]" in out
@@ -55,7 +57,16 @@ def test_train_digits_writes_to_given_stream_and_is_reproducible(capsys):
 
 def test_python_dash_m():
     proc = subprocess.run(
-        [sys.executable, "-m", "skbackprop", "--epochs", "2", "--hidden", "32"],
+        [
+            sys.executable,
+            "-m",
+            "skbackprop",
+            "--core",
+            "--epochs",
+            "2",
+            "--hidden",
+            "32",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -68,12 +79,17 @@ def test_python_dash_m():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--epochs", "0"], "must be positive"),
-        (["--batch-size", "-1"], "must be positive"),
+        (["--core", "--epochs", "0"], "must be positive"),
+        (["--core", "--core-batch-size", "-1"], "must be positive"),
+        (["--batch-size", "0"], "must be positive"),
         (["--hidden", "10", "0"], "must be positive"),
         (["--epochs", "two"], "invalid int value"),
         (["--hidden"], "expected at least one argument"),
         (["--learning-rate", "0.1"], "unrecognized arguments"),
+        (["--csv", "x.csv"], "--csv and --target go together"),
+        (["--test-size", "1.5"], "--test-size"),
+        (["--C", "0"], "--C"),
+        (["--solver", "newton"], "invalid choice"),
     ],
 )
 def test_bad_arguments_exit_with_usage_error(args, message, capsys):
@@ -91,3 +107,111 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == __version__
+
+
+# ------------------------------------------------------------ the command line
+FAST = ["--max-iter", "5", "--hidden", "16", "--quiet"]
+
+
+def _table(out):
+    rows = re.findall(r"^(\w+) +(\d\.\d{4}) +(\d+\.\d{3})", out, re.MULTILINE)
+    return {name: (float(acc), float(t)) for name, acc, t in rows}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_default_run_compares_with_scikit_learn(capsys):
+    assert main(["--max-iter", "20", "--hidden", "32"]) == 0
+    out = capsys.readouterr().out
+    table = _table(out)
+    assert set(table) == {
+        "BackpropClassifier",
+        "MLPClassifier",
+        "LogisticRegressionGD",
+        "LogisticRegression",
+    }
+    assert all(acc > 0.85 for acc, _ in table.values())
+    # the same network, the same random_state: the same predictions
+    assert table["BackpropClassifier"][0] == table["MLPClassifier"][0]
+    assert "1347 training and 450 test samples, 64 features, 10 classes" in out
+    assert "BackpropClassifier: epoch    2  loss" in out  # progress
+
+
+def test_progress_and_quiet(capsys):
+    main(["--model", "backprop", "--no-compare", "--max-iter", "10", "--hidden", "8"])
+    out = capsys.readouterr().out
+    assert [int(k) for k in re.findall(r"epoch +(\d+)", out)] == list(range(1, 11))
+    main(["--model", "backprop", "--no-compare", *FAST])
+    assert "epoch" not in capsys.readouterr().out
+
+
+def _write_csv(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def test_csv_data(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    labels = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    lines = ["a,b,label,c"] + [
+        f"{x[0]},{x[1]},{lab},{x[2]}" for x, lab in zip(X, labels)
+    ]
+    path = _write_csv(tmp_path / "data.csv", "\n".join(lines) + "\n")
+    args = ["--csv", path, "--target", "label", "--model", "logistic", "--quiet"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "60 training and 20 test samples, 3 features, 2 classes" in out
+    assert _table(out)["LogisticRegressionGD"][0] >= 0.85
+
+
+@pytest.mark.parametrize(
+    "content, target, message",
+    [
+        (None, "y", "no such file"),
+        ("a,b,y\n1,2,x\n3,4,z\n", "label", "has no column 'label'"),
+        ("a,b,y\n1,oops,x\n3,4,z\n", "y", "line 2: column 'b' is not numeric"),
+        ("a,b,y\n1,2\n", "y", "line 2: 2 values for 3 columns"),
+        ("a,b,y\n", "y", "no data rows"),
+        ("", "y", "is empty"),
+        ("a,y\nnan,x\n1,z\n", "y", "missing (NaN)"),
+        ("a,y\n1,x\n2,x\n3,x\n", "y", "at least 2 classes"),
+    ],
+)
+def test_csv_errors_are_clear(tmp_path, capsys, content, target, message):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    assert main(["--csv", str(path), "--target", target, *FAST]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m skbackprop: error: ")
+    assert message in err
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_plot_and_save(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    import joblib
+    from sklearn.datasets import load_digits
+
+    png, model = tmp_path / "loss.png", tmp_path / "model.joblib"
+    args = ["--model", "backprop", "--max-iter", "40", "--quiet"]
+    args += ["--plot", str(png), "--save", str(model)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pipe = joblib.load(model)
+    X, y = load_digits(return_X_y=True)
+    assert type(pipe[-1]).__name__ == "BackpropClassifier"
+    assert pipe.score(X, y) > 0.9
+    assert "saved to" in out
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    options = "--csv --target --model --hidden --solver --alpha --learning-rate-init"
+    options += " --max-iter --batch-size --C --plot --save --quiet --core --no-compare"
+    for option in options.split():
+        assert option in out

@@ -1,0 +1,890 @@
+"""LogisticRegressionGD: logistic regression as a network with no hidden layer."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._training import TrainingDiverged, TrainingState, Validation, train
+from .core.activations import ACTIVATIONS
+from .core.network import Network, feedforward
+from .core.optimizers import SCHEDULES, SGD, Adam
+from .core.proximal import (
+    LOG_LOSS_CURVATURE,
+    LayerPreconditioner,
+    gram_eigenvalue,
+    inplace_soft_threshold,
+    l1_norm,
+    spectral_gradient,
+)
+
+# Precondition 'gd' by the Hessian bound when its (p + 1)^2 Gram matrix costs
+# at most about as much as this many gradient evaluations.
+_PRECONDITION_MAX_COST = 20
+_ADAM_LEARNING_RATE = 0.01
+# Nesterov momentum of 'sgd', and where its learning-rate decay stops.
+_MOMENTUM = 0.9
+_MIN_LEARNING_RATE = 1e-4
+
+
+class _LinearNetwork(Network):
+    """The network with no hidden layer, with the rest of the elastic-net cost.
+
+    Its cost adds ``l1 * ||W||_1`` (which the solvers handle by proximal
+    steps, so the gradient leaves it out), and without an intercept the bias
+    gradient is zero: the biases stay where they are (at zero).
+    """
+
+    def __init__(self, n_features, n_outputs, dtype, fit_intercept, l1=0.0):
+        out_activation = "logistic" if n_outputs == 1 else "softmax"
+        super().__init__(
+            [n_features, n_outputs], "identity", "log_loss", out_activation, dtype
+        )
+        self.fit_intercept = fit_intercept
+        self.l1 = l1
+
+    def loss_and_gradient(
+        self, X, Y, sample_weight=None, alpha=0.0, dropout=0.0, rng=None
+    ):
+        loss = super().loss_and_gradient(X, Y, sample_weight, alpha, dropout, rng)
+        if not self.fit_intercept:
+            self.grad[self.n_coefs :] = 0.0
+        if self.l1:
+            loss += self.l1 * l1_norm(self.params, slice(0, self.n_coefs))
+        return loss
+
+
+class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
+    """Logistic regression trained by gradient descent on the backprop core.
+
+    The network of :mod:`skbackprop.core` with no hidden layer: a logistic
+    output for two classes, a softmax output (the multinomial model) for three
+    or more. It minimises exactly the objective of scikit-learn's
+    :class:`~sklearn.linear_model.LogisticRegression`::
+
+        C * sum_i s_i * log_loss_i + (1 - l1_ratio) / 2 * ||coef||^2
+                                   + l1_ratio * ||coef||_1
+
+    with sample weights ``s_i`` (times the class weights) and the intercept
+    not penalised, so the fitted models are interchangeable. The solvers work
+    on that objective divided by ``C * sum_i s_i``, the network's cost (a
+    weighted mean log-loss plus the penalty per unit of sample weight); it has
+    the same minimiser.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse of the regularisation strength, > 0; ``np.inf`` for none.
+
+    l1_ratio : float, default=0.0
+        Elastic-net mixing, in [0, 1]: 0 is the L2 penalty, 1 the L1 penalty.
+
+    fit_intercept : bool, default=True
+        Whether to learn an intercept. If False, the network's biases stay at
+        zero (their gradient is set to zero).
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights ``{class_label: weight}`` multiplied into the sample weights;
+        ``"balanced"`` uses ``n_samples / (n_classes * np.bincount(y))``, with
+        sample weights counted, as ``LogisticRegression`` does.
+
+    solver : {"gd", "sgd", "adam"}, default="gd"
+        ``"gd"``: full-batch proximal gradient descent with Barzilai-Borwein
+        steps and a nonmonotone backtracking line search
+        (:func:`~skbackprop.core.proximal.spectral_gradient`). Without an L1
+        part, and when the features' Gram matrix is cheap (``n_features + 1
+        <= 80 * n_outputs``), its steps are taken in the metric of the
+        Hessian's upper bound (:class:`~skbackprop.core.proximal.\
+LayerPreconditioner`), which takes the correlations of the features out of
+        the problem. It runs to the precision ``tol`` asks for.
+        ``"sgd"``: mini-batch stochastic gradient descent with Nesterov
+        momentum 0.9; ``"adam"``: mini-batch Adam. After every epoch they
+        evaluate the exact objective, forget the momentum when it went up
+        (adaptive restart), lower the learning rate when it stalls, and keep
+        the best weights. The L1 part is handled by a proximal
+        (soft-thresholding) step after every update, for all solvers.
+
+    learning_rate : "auto" or float, default="auto"
+        Step size. ``"auto"``: for ``"gd"``, the step its metric or the
+        Lipschitz bound of the gradient (largest eigenvalue of the features'
+        Gram matrix times 1/4, or 1/2 for the softmax) guarantees, adapted by
+        the Barzilai-Borwein rule; for ``"sgd"``, ``1 / L_b`` with ``L_b`` the
+        expected smoothness of a mini-batch (Gower et al., 2019), between the
+        full-batch Lipschitz bound and the largest per-sample one; for
+        ``"adam"``, 0.01. A float is the first step of ``"gd"`` (in the
+        Euclidean metric) or the initial learning rate of ``"sgd"`` and
+        ``"adam"``. The mini-batch solvers divide it by 5 whenever the
+        objective stalls for ``n_iter_no_change`` epochs, and stop below
+        ``1e-4`` times the initial rate (with early stopping they keep it and
+        stop when the validation loss stalls).
+
+    batch_size : int or "auto", default="auto"
+        Mini-batch size of ``"sgd"`` and ``"adam"``; ``"auto"`` is
+        ``min(200, n_samples)``. Ignored by ``"gd"``.
+
+    max_iter : int, default=1000
+        Maximum number of iterations (``"gd"``) or epochs.
+
+    tol : float, default=3e-6
+        ``"gd"`` stops when the largest entry of the objective's (minimum-norm
+        sub)gradient is at most ``tol`` times the objective (both per unit of
+        sample weight): a first-order optimality test that does not depend on
+        the scale of the sample weights. The objective's error shrinks like
+        ``tol**2``; the default reaches scikit-learn's optimum to about
+        ``1e-7`` of the objective on standardised data (at least ``1e-6`` is
+        used for float32 data, whose gradients are not more precise). The
+        mini-batch solvers count an epoch as progress when the objective (or
+        the validation loss) improves by more than ``tol``.
+
+    early_stopping : bool, default=False
+        ``"sgd"`` and ``"adam"`` only: hold out ``validation_fraction`` of the
+        training data (stratified), stop when its log-loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and restore the weights of
+        the best epoch.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping, in (0, 1).
+
+    n_iter_no_change : int, default=5
+        Epochs without progress before the mini-batch solvers lower the
+        learning rate (or, with early stopping, stop).
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution (when the classes and
+        features are the same).
+
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the mini-batches and draws the validation split.
+
+    verbose : int, default=0
+        Print the objective after every iteration or epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row for two classes (of ``classes_[1]``).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : int
+        Iterations (``"gd"``) or epochs run by the last fit.
+    loss_curve_ : list of float
+        The objective divided by ``C * sum(sample_weight)``, after every
+        iteration (``"gd"``) or epoch; with early stopping or ``partial_fit``,
+        the mean of the mini-batch objectives over each epoch.
+    validation_loss_curve_ : list of float or None
+        Validation log-loss after every epoch, with early stopping.
+    validation_scores_ : list of float or None
+        Validation accuracy after every epoch, with early stopping.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit (when X has string column names).
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model by L-BFGS,
+        Newton or coordinate methods.
+    sklearn.linear_model.SGDClassifier : Linear models by plain SGD.
+    BackpropClassifier : The network with hidden layers.
+
+    Notes
+    -----
+    Samples of zero weight play no part in the objective and are dropped.
+    ``partial_fit`` takes one epoch of steps on the objective of the data it
+    is given (its penalty divided by that data's weight), continuing the
+    optimizer and its learning rate.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbackprop import LogisticRegressionGD
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = LogisticRegressionGD(C=1.0).fit(X, y)
+    >>> clf.coef_.shape, clf.score(X, y)
+    ((1, 30), 0.98...)
+
+    The same optimum as scikit-learn's ``LogisticRegression``:
+
+    >>> ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000).fit(X, y)
+    >>> bool(abs(clf.coef_ - ref.coef_).max() < 1e-4 * abs(ref.coef_).max())
+    True
+    >>> clf.predict_proba(X[:2]).round(3)
+    array([[1., 0.],
+           [1., 0.]])
+
+    The L1 penalty zeroes coefficients; the mini-batch solvers can stop early
+    on a held-out part of the data and keep the best epoch's weights:
+
+    >>> lasso = LogisticRegressionGD(C=0.05, l1_ratio=1.0).fit(X, y)
+    >>> int((lasso.coef_ != 0).sum())
+    5
+    >>> clf = LogisticRegressionGD(solver="sgd", early_stopping=True,
+    ...                            random_state=0).fit(X, y)
+    >>> len(clf.validation_loss_curve_) == clf.n_iter_
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions({"gd", "sgd", "adam"})],
+        "learning_rate": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        C=1.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        class_weight=None,
+        solver="gd",
+        learning_rate="auto",
+        batch_size="auto",
+        max_iter=1000,
+        tol=3e-6,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to the training data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data is trained (and predicted) in float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights (multiplied by the class weights).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._guarded_fit(X, y, sample_weight, incremental=False)
+
+    def _check_partial_fit(self):
+        if self.solver == "gd":
+            raise AttributeError(
+                "partial_fit is only available for the mini-batch solvers 'sgd' "
+                "and 'adam', not for solver='gd'."
+            )
+        return True
+
+    @available_if(_check_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Take one epoch of mini-batch steps on the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every class across the calls; required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._guarded_fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _guarded_fit(self, X, y, sample_weight, incremental, classes=None):
+        # A failed fit (bad input, divergence, an interrupt raised elsewhere)
+        # must leave an already fitted model exactly as it was: training works
+        # on a new network and every attribute is committed only on success.
+        snapshot = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+
+    def _fit(self, X, y, sample_weight, incremental, classes):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        continuing = incremental and hasattr(self, "classes_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=not continuing,
+        )
+        check_classification_targets(y)
+        self._set_classes(y, incremental, classes)
+        classes_ = self.classes_
+        if len(classes_) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {classes_[0]!r}."
+            )
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        if sample_weight is not None:
+            # zero weights take no part in the objective: drop their samples
+            keep = sample_weight > 0
+            if not keep.any():
+                raise ValueError("All sample weights are zero: nothing to fit.")
+            if not keep.all():
+                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+
+        n_outputs = 1 if len(classes_) == 2 else len(classes_)
+        encoded = np.searchsorted(classes_, y)
+        if n_outputs == 1:
+            Y = encoded.astype(X.dtype)[:, None]
+        else:
+            Y = np.zeros((len(y), n_outputs), dtype=X.dtype)
+            Y[np.arange(len(y)), encoded] = 1
+        network = _LinearNetwork(X.shape[1], n_outputs, X.dtype, self.fit_intercept)
+        # partial_fit continues from the current coefficients; a warm start
+        # starts from them when the classes and features are the same
+        resume = (
+            hasattr(self, "coef_")
+            and (incremental or (self.warm_start and self._same_classes))
+            and self.coef_.shape == (n_outputs, X.shape[1])
+        )
+        if resume:
+            network.set_weights([self.coef_.T], [self.intercept_])
+            if not self.fit_intercept:
+                network.intercepts[0][:] = 0
+
+        # A diverging run overflows on its way to the error raised below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.solver == "gd":
+                state = self._fit_gd(network, X, Y, sample_weight)
+            else:
+                state = self._fit_stochastic(
+                    network, X, Y, encoded, sample_weight, incremental, resume
+                )
+        if not np.isfinite(network.params).all():
+            raise ValueError(self._divergence_message())
+
+        # Success: commit everything at once.
+        self._state = state
+        self.coef_ = network.coefs[0].T.copy()
+        self.intercept_ = network.intercepts[0].copy()
+        self.n_iter_ = state.n_iter
+        self.loss_curve_ = state.loss_curve
+        self.validation_loss_curve_ = state.validation_loss_curve
+        self.validation_scores_ = state.validation_scores
+        return self
+
+    def _set_classes(self, y, incremental, classes):
+        old = getattr(self, "classes_", None)
+        if incremental:
+            if _check_partial_fit_first_call(self, classes):
+                self._same_classes = False
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y has classes {unseen.tolist()} that are not in classes_ "
+                    f"{self.classes_.tolist()}; pass every class to the first "
+                    "call to partial_fit."
+                )
+            return
+        self.classes_ = np.unique(y)
+        self._same_classes = old is not None and np.array_equal(old, self.classes_)
+
+    def _sample_weight(self, sample_weight, X, y, incremental):
+        """Validated sample weights times class weights, or None for all ones."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: the "
+                "class frequencies of the whole data are unknown. Compute the "
+                "weights with sklearn.utils.compute_class_weight and pass a dict."
+            )
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+        ).astype(X.dtype)
+        per_sample = weights[np.searchsorted(self.classes_, y)]
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
+    def _penalties(self, total_weight):
+        """Network L2 strength ``alpha`` and L1 strength per unit of weight."""
+        alpha = (1.0 - self.l1_ratio) / self.C
+        l1 = self.l1_ratio / (self.C * total_weight)
+        return alpha, l1
+
+    # ------------------------------------------------------------ solvers
+    def _fit_gd(self, network, X, Y, sample_weight):
+        total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        alpha, l1 = self._penalties(total)
+        n_coefs = network.n_coefs
+        kind = network.out_activation
+        precondition, step = None, None
+        if self.learning_rate == "auto":
+            if not l1 and self._cheap_gram(X, network.layer_sizes[1]):
+                try:
+                    precondition = LayerPreconditioner(
+                        X,
+                        sample_weight,
+                        n_outputs=network.layer_sizes[1],
+                        curvature=LOG_LOSS_CURVATURE[kind],
+                        ridge=alpha / total,
+                        fit_intercept=self.fit_intercept,
+                    )
+                    step = 1.0
+                except np.linalg.LinAlgError:
+                    precondition = None
+            if precondition is None:
+                lipschitz = (
+                    LOG_LOSS_CURVATURE[kind]
+                    * gram_eigenvalue(X, sample_weight, self.fit_intercept)
+                    + alpha / total
+                )
+                step = 1.0 / max(lipschitz, np.finfo(X.dtype).tiny)
+        else:
+            step = float(self.learning_rate)
+
+        state = TrainingState()
+        curve = state.loss_curve
+
+        def fun_and_grad(x):
+            return network.fun_and_grad(x, X, Y, sample_weight, alpha)
+
+        def record(result):
+            curve.append(float(result.fun))
+            if self.verbose:
+                print(
+                    f"Iteration {result.nit}, objective = {result.fun:.10g}, "
+                    f"optimality = {result.optimality:.3e}"
+                )
+
+        x = network.params.copy()
+        # float32 gradients carry rounding errors of about 1e-6 of the
+        # objective: a tighter test would only wander in that noise
+        tol = self.tol if X.dtype == np.float64 else max(self.tol, 1e-6)
+        try:
+            result = spectral_gradient(
+                fun_and_grad,
+                x,
+                l1=l1,
+                l1_part=slice(0, n_coefs),
+                precondition=precondition,
+                step=step,
+                max_iter=self.max_iter,
+                tol=tol,
+                callback=record,
+            )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            state.interrupted = True
+            result = None
+        except FloatingPointError:
+            raise ValueError(self._divergence_message()) from None
+        np.copyto(network.params, x)  # the last accepted iterate
+        state.n_iter = len(curve)
+        if result is not None and result.status == 1:
+            warnings.warn(
+                f"LogisticRegressionGD (solver='gd') did not converge in "
+                f"max_iter={self.max_iter} iterations: the optimality measure "
+                f"{result.optimality:.2e} is above tol * objective = "
+                f"{self.tol * abs(result.fun):.2e}. Increase max_iter or scale "
+                "the data.",
+                ConvergenceWarning,
+            )
+        return state
+
+    @staticmethod
+    def _cheap_gram(X, n_outputs):
+        """Whether the metric of the Hessian bound is worth computing.
+
+        Its Gram matrix costs about ``n p^2`` operations against ``4 n p k``
+        for a gradient: at most ``_PRECONDITION_MAX_COST`` gradients. (The
+        rule leaves ``n`` out on purpose: weighting samples and repeating them
+        must choose the same method.)
+        """
+        return X.shape[1] + 1 <= _PRECONDITION_MAX_COST * 4 * n_outputs
+
+    def _fit_stochastic(
+        self, network, X, Y, encoded, sample_weight, incremental, resume
+    ):
+        # partial_fit continues the optimizer, its schedule and the stopping
+        # state; a warm-started fit only starts from the previous weights.
+        resume = incremental and resume
+        rng = check_random_state(self.random_state)
+        state = self._state.copy() if resume else TrainingState()
+        if self.early_stopping:
+            X, Y, sample_weight, validation = self._split_validation(
+                X, Y, encoded, sample_weight, rng
+            )
+        n = X.shape[0]
+        total = n if sample_weight is None else float(sample_weight.sum())
+        alpha, l1 = self._penalties(total)
+        network.l1 = l1
+        if not self.early_stopping and not incremental:
+            # Judge progress by the exact objective after every epoch, not by
+            # the mean of the mini-batch costs while the weights moved: the
+            # learning rate then drops when the objective itself stalls, and
+            # the best weights are the ones kept.
+            validation = Validation(
+                _objective_monitor(network, X, Y, sample_weight, alpha, total),
+                "loss",
+            )
+        elif incremental:
+            # one epoch at a time: the mean mini-batch cost decides (as in
+            # MLPClassifier), also after a fit that monitored the objective
+            validation = None
+            state.validation_scores = state.validation_loss_curve = None
+            if state.best_loss is None:
+                state.best_loss = np.inf
+        if validation is not None:
+            state.validation_scores, state.validation_loss_curve = [], []
+            state.best_validation_loss = np.inf
+            state.best_params = network.params.copy()
+            state.best_loss = None
+        batch_size = min(200 if self.batch_size == "auto" else self.batch_size, n)
+
+        previous = getattr(self, "_optimizer", None)
+        if resume and previous is not None and previous.params.size == network.n_params:
+            optimizer = previous.rebind(network.params)
+            schedule = self._schedule
+        else:
+            lr = self._initial_learning_rate(
+                X, sample_weight, network, alpha / total, batch_size
+            )
+            if self.solver == "adam":
+                optimizer = Adam(network.params, lr)
+            else:
+                optimizer = SGD(network.params, lr, momentum=_MOMENTUM, nesterov=True)
+            if self.early_stopping:
+                schedule = SCHEDULES["constant"](lr)
+            else:
+                schedule = SCHEDULES["adaptive"](lr, 5.0, _MIN_LEARNING_RATE * lr)
+            state.learning_rate = None
+
+        after_step = None
+        if l1:
+            after_step = _proximal_hook(optimizer, l1, network.n_coefs)
+        epoch_end, verbose = None, self.verbose
+        if validation is not None and not self.early_stopping:
+            epoch_end = _momentum_restart(optimizer, self.verbose)
+            verbose = False  # the epoch_end hook reports the objective
+        try:
+            train(
+                network,
+                optimizer,
+                schedule,
+                state,
+                X,
+                Y,
+                sample_weight,
+                max_iter=self.max_iter,
+                batch_size=batch_size,
+                alpha=alpha,
+                shuffle=True,
+                rng=rng,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validation=validation,
+                incremental=incremental,
+                verbose=verbose,
+                penalty_scale=1.0 / total,
+                after_step=after_step,
+                epoch_end=epoch_end,
+            )
+        except TrainingDiverged:
+            raise ValueError(self._divergence_message()) from None
+        if validation is not None:
+            np.copyto(network.params, state.best_params)  # the best epoch's weights
+            if not self.early_stopping:
+                # the monitor scored the training objective: that is the curve
+                state.loss_curve = state.validation_loss_curve
+                state.validation_scores = state.validation_loss_curve = None
+        self._optimizer = optimizer
+        self._schedule = schedule
+        return state
+
+    def _split_validation(self, X, Y, encoded, sample_weight, rng):
+        """Hold out a stratified validation set; return its evaluation."""
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        try:
+            split = train_test_split(
+                *arrays,
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=encoded,
+            )
+        except ValueError:  # a class too small to stratify
+            split = train_test_split(
+                *arrays, test_size=self.validation_fraction, random_state=rng
+            )
+        X, X_val, Y, Y_val = split[:4]
+        sample_weight, sw_val = split[4:] if len(split) > 4 else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        truth = Y_val.argmax(axis=1) if Y_val.shape[1] > 1 else Y_val[:, 0]
+
+        def evaluate(network):
+            Z = network.decision_function(X_val)
+            A = network.loss.activate(Z.copy())
+            loss = float(np.average(network.loss.value(Y_val, Z, A), weights=sw_val))
+            pred = A.argmax(axis=1) if A.shape[1] > 1 else A[:, 0] > 0.5
+            score = float(np.average(pred == truth, weights=sw_val))
+            return score, loss
+
+        return X, Y, sample_weight, Validation(evaluate, "loss")
+
+    def _initial_learning_rate(self, X, sample_weight, network, ridge, batch_size):
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        if self.solver == "adam":
+            return _ADAM_LEARNING_RATE
+        # Expected smoothness of b-sample mini-batches without replacement
+        # (Gower et al., 2019): between the full-batch Lipschitz constant and
+        # the largest per-sample one.
+        n = X.shape[0]
+        curvature = LOG_LOSS_CURVATURE[network.out_activation]
+        full = curvature * gram_eigenvalue(X, sample_weight, self.fit_intercept)
+        squares = X.multiply(X).sum(axis=1) if sp.issparse(X) else (X * X).sum(axis=1)
+        largest = curvature * (float(np.max(squares)) + self.fit_intercept)
+        b = batch_size
+        if n > 1:
+            smooth = (n * (b - 1) * full + (n - b) * largest) / (b * (n - 1))
+        else:
+            smooth = largest
+        return 1.0 / max(smooth + ridge, np.finfo(X.dtype).tiny)
+
+    # -------------------------------------------------------------- predict
+    def decision_function(self, X):
+        """Logits of the samples: one column per class, one value for two.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, positive scores mean ``classes_[1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
+        )  # fmt: skip
+        Z = feedforward(X, [self.coef_.T], [self.intercept_], [])
+        Z = Z.astype(self.coef_.dtype, copy=False)
+        return Z.ravel() if Z.shape[1] == 1 else Z
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        Z = self.decision_function(X)
+        index = (Z > 0).astype(int) if Z.ndim == 1 else Z.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_proba(self, X):
+        """Class probabilities: the logistic or softmax output of the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in the order of ``classes_``.
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            # sigmoid(-z) rather than 1 - sigmoid(z): exact for tiny values too
+            return ACTIVATIONS["logistic"](np.column_stack([-Z, Z]))
+        return ACTIVATIONS["softmax"](Z)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, computed from the logits so that they stay
+            finite where a probability rounds to 0.
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            Z = np.column_stack([np.zeros_like(Z), Z])
+        shift = Z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(Z - shift).sum(axis=1, keepdims=True)) + shift
+        return Z - lse
+
+    def _divergence_message(self):
+        if self.solver == "gd":
+            hint = "Scale the input data (e.g. StandardScaler) or lower C."
+        else:
+            hint = (
+                f"Lower the learning rate (learning_rate={self.learning_rate!r}) "
+                "or scale the input data."
+            )
+        return (
+            "Training diverged: the objective or the coefficients became "
+            f"non-finite (solver={self.solver!r}). {hint} The model was left as "
+            "it was."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _proximal_hook(optimizer, l1, n_coefs):
+    """Soft-threshold the weights after every step: proximal SGD or Adam."""
+    W = optimizer.params[:n_coefs]
+    if isinstance(optimizer, Adam):
+        v = optimizer.v[:n_coefs]
+
+        def after_step(learning_rate):
+            # Adam's step is diagonally preconditioned: the threshold of each
+            # weight is its own step size times the L1 strength.
+            t = optimizer.t
+            scale = learning_rate * np.sqrt(1 - optimizer.beta_2**t)
+            threshold = np.sqrt(v)
+            threshold += optimizer.epsilon
+            np.divide(scale * l1, threshold, out=threshold)
+            inplace_soft_threshold(W, threshold)
+
+        return after_step
+
+    def after_step(learning_rate):
+        inplace_soft_threshold(W, learning_rate * l1)
+
+    return after_step
+
+
+def _objective_monitor(network, X, Y, sample_weight, alpha, total):
+    """``evaluate(network) -> (-objective, objective)`` on the training data."""
+    n_coefs = network.n_coefs
+
+    def evaluate(network):
+        Z = network.decision_function(X)
+        A = network.loss.activate(Z.copy())
+        per_sample = network.loss.value(Y, Z, A)
+        data = per_sample.sum() if sample_weight is None else per_sample @ sample_weight
+        W = network.params[:n_coefs]
+        objective = float(data + 0.5 * alpha * (W @ W)) / total
+        if network.l1:
+            objective += network.l1 * l1_norm(W)
+        return -objective, objective
+
+    return evaluate
+
+
+def _momentum_restart(optimizer, verbose):
+    """Epoch callback: forget the momentum when the objective went up.
+
+    Adaptive restart (O'Donoghue and Candes, 2015) at the end of an epoch:
+    with a fixed momentum the iterates of a strongly convex problem overshoot
+    and circle the optimum; dropping the velocity (Adam's first moment) when
+    the objective rises damps that, and keeps the learning rate from being
+    lowered for what is only momentum.
+    """
+    velocity = optimizer.m if isinstance(optimizer, Adam) else optimizer.velocity
+
+    def epoch_end(state):
+        curve = state.validation_loss_curve
+        if len(curve) >= 2 and curve[-1] > curve[-2]:
+            velocity[:] = 0.0
+        if verbose:
+            print(
+                f"Epoch {state.n_iter}, objective = {curve[-1]:.10g}, "
+                f"learning rate = {state.learning_rate:.4g}"
+            )
+        return False
+
+    return epoch_end

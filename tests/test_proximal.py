@@ -1,0 +1,264 @@
+"""Tests for skbackprop.core.proximal: closed forms, optimality, the solvers."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skbackprop.core import Network
+from skbackprop.core.proximal import (
+    LOG_LOSS_CURVATURE,
+    LayerPreconditioner,
+    fista,
+    gram_eigenvalue,
+    inplace_soft_threshold,
+    l1_norm,
+    optimality,
+    spectral_gradient,
+)
+
+SOLVERS = [spectral_gradient, fista]
+
+
+def test_soft_threshold_closed_form():
+    x = np.array([-3.0, -1.0, -0.2, 0.0, 0.5, 2.0])
+    inplace_soft_threshold(x, 0.5)
+    assert_array_equal(x, [-2.5, -0.5, 0.0, 0.0, 0.0, 1.5])
+    x = np.array([1.0, -1.0, 3.0])
+    inplace_soft_threshold(x, np.array([2.0, 0.5, 1.0]))  # one threshold each
+    assert_array_equal(x, [0.0, -0.5, 2.0])
+
+
+def test_optimality_is_the_minimum_norm_subgradient():
+    x = np.array([0.0, 0.0, 1.0, -2.0, 5.0])
+    g = np.array([0.3, -2.0, -0.5, 0.25, 0.1])
+    part = slice(0, 4)  # the last entry is not penalised
+    # |0.3| < 1 at zero: 0; |-2| - 1 = 1; -0.5 + 1 = 0.5; 0.25 - 1 = -0.75; 0.1
+    assert optimality(x, g, l1=1.0, part=part) == pytest.approx(1.0)
+    assert optimality(x, g) == pytest.approx(2.0)  # no penalty: the gradient
+    assert optimality(x[:0], g[:0]) == 0.0
+    assert l1_norm(x, part) == 3.0
+
+
+def separable_lasso(n=6, seed=0):
+    """0.5 ||D x - b||^2 + l1 ||x||_1 with diagonal D: the solution is known."""
+    rng = np.random.default_rng(seed)
+    d = rng.uniform(0.5, 3.0, size=n)
+    b = rng.normal(scale=2.0, size=n)
+
+    def fun_and_grad(x):
+        r = d * x - b
+        return 0.5 * float(r @ r), d * r
+
+    def solution(l1):
+        # minimise 0.5 (d x - b)^2 + l1 |x| coordinate-wise
+        z = d * b
+        return np.sign(z) * np.maximum(np.abs(z) - l1, 0) / d**2
+
+    return fun_and_grad, solution, float(d.max() ** 2)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("l1", [0.0, 0.5, 3.0])
+def test_solvers_find_the_closed_form_lasso_solution(solver, l1):
+    fun_and_grad, solution, lipschitz = separable_lasso()
+    x = np.zeros(6)
+    result = solver(fun_and_grad, x, l1=l1, step=1.0 / lipschitz, tol=1e-14)
+    assert result.success and result.status in (0, 2)
+    assert result.x is x
+    assert_allclose(x, solution(l1), rtol=1e-9, atol=1e-12)
+    assert_array_equal(x == 0, solution(l1) == 0)  # exact zeros
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_l1_part_leaves_the_rest_unpenalised(solver):
+    fun_and_grad, solution, _ = separable_lasso()
+    x = np.zeros(6)
+    solver(fun_and_grad, x, l1=3.0, l1_part=slice(0, 3), tol=1e-14, step=0.1)
+    assert_allclose(x[:3], solution(3.0)[:3], rtol=1e-9, atol=1e-12)
+    assert_allclose(x[3:], solution(0.0)[3:], rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("step", [1e-6, 1e6])
+def test_any_first_step_is_adapted(solver, step):
+    fun_and_grad, solution, _ = separable_lasso()
+    x = np.zeros(6)
+    result = solver(fun_and_grad, x, l1=0.5, step=step, tol=1e-12, max_iter=5000)
+    assert result.success
+    assert_allclose(x, solution(0.5), rtol=1e-8, atol=1e-12)
+
+
+def network_problem(n_outputs, seed=0, sparse=False):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(80, 5)) @ rng.normal(size=(5, 5))  # correlated
+    labels = rng.integers(0, max(n_outputs, 2), size=80)
+    if n_outputs == 1:
+        Y = labels[:, None].astype(float)
+        net = Network([5, 1], loss="log_loss", out_activation="logistic")
+    else:
+        Y = np.eye(n_outputs)[labels]
+        net = Network([5, n_outputs], loss="log_loss", out_activation="softmax")
+    sw = rng.uniform(0.5, 2.0, size=80)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X))
+    alpha = 0.3
+
+    def fun_and_grad(x):
+        return net.fun_and_grad(x, X, Y, sw, alpha)
+
+    return net, X, sw, alpha, fun_and_grad
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("precondition", [False, True])
+def test_spectral_gradient_matches_lbfgs_on_a_network(n_outputs, precondition):
+    net, X, sw, alpha, fun_and_grad = network_problem(n_outputs)
+    x_ref = scipy.optimize.minimize(
+        fun_and_grad, np.zeros(net.n_params), jac=True, method="L-BFGS-B",
+        options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 10000},
+    ).x  # fmt: skip
+    metric = None
+    if precondition:
+        metric = LayerPreconditioner(
+            X, sw, n_outputs=n_outputs,
+            curvature=LOG_LOSS_CURVATURE[net.out_activation],
+            ridge=alpha / sw.sum(),
+        )  # fmt: skip
+    x = np.zeros(net.n_params)
+    result = spectral_gradient(
+        fun_and_grad, x, precondition=metric, step=1.0 if metric else 0.1, tol=1e-12
+    )
+    assert result.status == 0
+    assert result.optimality <= 1e-12 * result.fun
+    # (L-BFGS stops on its line search a little short of this precision)
+    assert result.fun <= fun_and_grad(x_ref)[0]
+    assert_allclose(x, x_ref, rtol=1e-5, atol=1e-8)
+
+
+def test_preconditioned_steps_need_fewer_iterations():
+    net, X, sw, alpha, fun_and_grad = network_problem(3)
+    metric = LayerPreconditioner(
+        X, sw, n_outputs=3, curvature=0.5, ridge=alpha / sw.sum()
+    )
+    plain = spectral_gradient(fun_and_grad, np.zeros(net.n_params), step=0.1)
+    scaled = spectral_gradient(
+        fun_and_grad, np.zeros(net.n_params), precondition=metric
+    )
+    assert scaled.nit < plain.nit
+
+
+def test_preconditioner_is_the_inverse_of_the_bound():
+    net, X, sw, alpha, _ = network_problem(3, sparse=True)
+    ridge = alpha / sw.sum()
+    metric = LayerPreconditioner(X, sw, n_outputs=3, curvature=0.5, ridge=ridge)
+    # the bound B = c I_k (x) [X, 1]^T S [X, 1] / sum(s) + ridge on the weights,
+    # written out in the network's flat layout (weights row-major, then biases)
+    Xa = np.hstack([X.toarray(), np.ones((80, 1))])
+    M = 0.5 * (Xa * sw[:, None]).T @ Xa / sw.sum()
+    M[np.arange(5), np.arange(5)] += ridge
+    B = np.zeros((net.n_params, net.n_params))
+    index = lambda j, k: j * 3 + k if j < 5 else 15 + k  # noqa: E731
+    for j in range(6):
+        for i in range(6):
+            for k in range(3):
+                B[index(j, k), index(i, k)] = M[j, i]
+    g = np.random.default_rng(1).normal(size=net.n_params)
+    assert_allclose(metric(g), np.linalg.solve(B, g), rtol=1e-6)
+
+
+def test_preconditioner_without_intercept_leaves_biases_alone():
+    net, X, sw, _, _ = network_problem(1)
+    metric = LayerPreconditioner(
+        X, sw, n_outputs=1, curvature=0.25, ridge=0.1, fit_intercept=False
+    )
+    out = metric(np.ones(net.n_params))
+    assert out[-1] == 0.0
+    assert out.dtype == np.float64
+
+
+def test_gram_eigenvalue():
+    _, X, sw, _, _ = network_problem(1)
+    Xa = np.hstack([X, np.ones((80, 1))])
+    exact = np.linalg.eigvalsh((Xa * sw[:, None]).T @ Xa / sw.sum()).max()
+    assert gram_eigenvalue(X, sw, n_iter=200) == pytest.approx(exact, rel=1e-6)
+    exact = np.linalg.eigvalsh(X.T @ X / 80).max()
+    estimate = gram_eigenvalue(sp.csc_matrix(X), fit_intercept=False, n_iter=200)
+    assert estimate == pytest.approx(exact, rel=1e-6)
+    assert gram_eigenvalue(np.zeros((0, 3))) == 0.0
+    assert gram_eigenvalue(np.zeros((4, 3)), fit_intercept=False) == 0.0
+
+
+def test_spectral_gradient_takes_one_evaluation_per_iteration_mostly():
+    net, *_, fun_and_grad = network_problem(3)
+    result = spectral_gradient(fun_and_grad, np.zeros(net.n_params), step=0.1)
+    assert result.nfev <= 1.5 * result.nit + 1
+    assert fista(fun_and_grad, np.zeros(net.n_params), step=0.1).nfev > result.nfev
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_iter_callback_and_stop(solver):
+    fun_and_grad, *_ = separable_lasso()
+    seen = []
+    result = solver(
+        fun_and_grad, np.zeros(6), l1=0.5, step=0.01, max_iter=3, tol=0.0,
+        callback=lambda r: seen.append((r.nit, r.fun)),
+    )  # fmt: skip
+    assert result.status == 1 and not result.success
+    assert [nit for nit, _ in seen] == [1, 2, 3]
+    assert seen[-1][1] == result.fun
+
+    def stop(r):
+        if r.nit == 2:
+            raise StopIteration
+
+    result = solver(fun_and_grad, np.zeros(6), l1=0.5, step=0.01, callback=stop)
+    assert result.status == 3 and result.nit == 2
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_x0_holds_the_last_accepted_iterate_when_interrupted(solver):
+    fun_and_grad, *_ = separable_lasso()
+    accepted = []
+    calls = {"n": 0}
+
+    def interrupted(x):
+        calls["n"] += 1
+        if calls["n"] > 6:
+            raise KeyboardInterrupt
+        return fun_and_grad(x)
+
+    x = np.zeros(6)
+    with pytest.raises(KeyboardInterrupt):
+        solver(
+            interrupted, x, l1=0.5, step=0.01,
+            callback=lambda r: accepted.append(r.x.copy()),
+        )  # fmt: skip
+    assert_array_equal(x, accepted[-1])
+
+
+def test_nonfinite_start_and_bad_combination_raise():
+    def nan(x):
+        return np.nan, np.zeros_like(x)
+
+    with pytest.raises(FloatingPointError):
+        spectral_gradient(nan, np.zeros(2))
+    with pytest.raises(FloatingPointError):
+        fista(nan, np.zeros(2))
+    with pytest.raises(ValueError, match="preconditioner"):
+        spectral_gradient(nan, np.zeros(2), l1=1.0, precondition=lambda g: g)
+
+
+def test_float32_vectors_stop_at_their_precision():
+    fun_and_grad, solution, _ = separable_lasso()
+
+    def fun_and_grad32(x):
+        f, g = fun_and_grad(x.astype(np.float64))
+        return np.float32(f), g.astype(np.float32)
+
+    x = np.zeros(6, dtype=np.float32)
+    result = spectral_gradient(fun_and_grad32, x, l1=0.5, tol=0.0, max_iter=500)
+    assert result.success  # status 2: no decrease left in float32
+    assert x.dtype == np.float32
+    assert_allclose(x, solution(0.5), rtol=1e-5, atol=1e-6)
