@@ -21,6 +21,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
+from ._persistence import VersionedPickleMixin
 from ._training import TrainingDiverged, TrainingState, Validation, train
 from .core.activations import ACTIVATIONS
 from .core.network import Network, feedforward
@@ -70,7 +72,9 @@ class _LinearNetwork(Network):
         return loss
 
 
-class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
+class LogisticRegressionGD(
+    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Logistic regression trained by gradient descent on the backprop core.
 
     The network of :mod:`skbackprop.core` with no hidden layer: a logistic
@@ -305,6 +309,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model to the training data.
@@ -334,6 +339,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return True
 
     @available_if(_check_partial_fit)
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Take one epoch of mini-batch steps on the given data.
@@ -360,6 +366,10 @@ LayerPreconditioner`), which takes the correlations of the features out of
         # A failed fit (bad input, divergence, an interrupt raised elsewhere)
         # must leave an already fitted model exactly as it was: training works
         # on a new network and every attribute is committed only on success.
+        max_subtasks = 1 if incremental else self.max_iter
+        if self.solver == "gd":
+            max_subtasks += 1  # the solver's bridge ends on an empty sub-task
+        self._init_callback_context(max_subtasks=max_subtasks)
         snapshot = dict(self.__dict__)
         try:
             return self._fit(X, y, sample_weight, incremental, classes)
@@ -417,14 +427,29 @@ LayerPreconditioner`), which takes the correlations of the features out of
             if not self.fit_intercept:
                 network.intercepts[0][:] = 0
 
+        ctx = self._callback_fit_ctx
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        curve = []  # the solver's loss curve, for the callbacks' fitted models
+
+        def reconstruct():
+            return {
+                "coef_": network.coefs[0].T.copy(),
+                "intercept_": network.intercepts[0].copy(),
+                "loss_curve_": list(curve),
+            }
+
+        task = "iteration" if self.solver == "gd" else "epoch"
+        reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
         # A diverging run overflows on its way to the error raised below.
         with np.errstate(over="ignore", invalid="ignore"):
             if self.solver == "gd":
-                state = self._fit_gd(network, X, Y, sample_weight)
+                state = self._fit_gd(network, X, Y, sample_weight, reporter, curve)
             else:
                 state = self._fit_stochastic(
-                    network, X, Y, encoded, sample_weight, incremental, resume
-                )
+                    network, X, Y, encoded, sample_weight, incremental, resume,
+                    reporter, curve,
+                )  # fmt: skip
         if not np.isfinite(network.params).all():
             raise ValueError(self._divergence_message())
 
@@ -436,6 +461,9 @@ LayerPreconditioner`), which takes the correlations of the features out of
         self.loss_curve_ = state.loss_curve
         self.validation_loss_curve_ = state.validation_loss_curve
         self.validation_scores_ = state.validation_scores
+        ctx.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _set_classes(self, y, incremental, classes):
@@ -481,7 +509,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return alpha, l1
 
     # ------------------------------------------------------------ solvers
-    def _fit_gd(self, network, X, Y, sample_weight):
+    def _fit_gd(self, network, X, Y, sample_weight, reporter, curve):
         total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         alpha, l1 = self._penalties(total)
         n_coefs = network.n_coefs
@@ -511,8 +539,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         else:
             step = float(self.learning_rate)
 
-        state = TrainingState()
-        curve = state.loss_curve
+        state = TrainingState(loss_curve=curve)
 
         def fun_and_grad(x):
             return network.fun_and_grad(x, X, Y, sample_weight, alpha)
@@ -524,8 +551,14 @@ LayerPreconditioner`), which takes the correlations of the features out of
                     f"Iteration {result.nit}, objective = {result.fun:.10g}, "
                     f"optimality = {result.optimality:.3e}"
                 )
+            np.copyto(network.params, result.x)  # what the callbacks see
+            stop = reporter.end()
+            reporter.begin()
+            if stop:
+                raise StopIteration  # a callback asked to stop
 
         x = network.params.copy()
+        reporter.begin()
         # float32 gradients carry rounding errors of about 1e-6 of the
         # objective: a tighter test would only wander in that noise
         tol = self.tol if X.dtype == np.float64 else max(self.tol, 1e-6)
@@ -547,6 +580,8 @@ LayerPreconditioner`), which takes the correlations of the features out of
             result = None
         except FloatingPointError:
             raise ValueError(self._divergence_message()) from None
+        finally:
+            reporter.close()
         np.copyto(network.params, x)  # the last accepted iterate
         state.n_iter = len(curve)
         if result is not None and result.status == 1:
@@ -572,7 +607,16 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return X.shape[1] + 1 <= _PRECONDITION_MAX_COST * 4 * n_outputs
 
     def _fit_stochastic(
-        self, network, X, Y, encoded, sample_weight, incremental, resume
+        self,
+        network,
+        X,
+        Y,
+        encoded,
+        sample_weight,
+        incremental,
+        resume,
+        reporter,
+        curve,
     ):
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
@@ -631,10 +675,18 @@ LayerPreconditioner`), which takes the correlations of the features out of
         after_step = None
         if l1:
             after_step = _proximal_hook(optimizer, l1, network.n_coefs)
-        epoch_end, verbose = None, self.verbose
+        restart, verbose = None, self.verbose
         if validation is not None and not self.early_stopping:
-            epoch_end = _momentum_restart(optimizer, self.verbose)
+            restart = _momentum_restart(optimizer, self.verbose)
             verbose = False  # the epoch_end hook reports the objective
+
+        def epoch_end(state):
+            if restart is not None:
+                restart(state)
+            monitored = restart is not None  # the monitor scores the objective
+            curve[:] = state.validation_loss_curve if monitored else state.loss_curve
+            return reporter.end()
+
         try:
             train(
                 network,
@@ -656,6 +708,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
                 verbose=verbose,
                 penalty_scale=1.0 / total,
                 after_step=after_step,
+                epoch_begin=reporter.begin,
                 epoch_end=epoch_end,
             )
         except TrainingDiverged:

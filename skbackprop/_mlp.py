@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
+from ._persistence import VersionedPickleMixin
 from ._training import TrainingDiverged, TrainingState, Validation, train
 from .core.activations import HIDDEN_ACTIVATIONS
 from .core.initializers import INITIALIZERS
@@ -71,7 +72,9 @@ def _check_activations(activation, n_hidden):
     return names
 
 
-class BackpropClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class BackpropClassifier(
+    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:

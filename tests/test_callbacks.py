@@ -109,3 +109,24 @@ def test_failed_fit_still_tears_down_and_keeps_model():
     for a, b in zip(coefs, clf.coefs_):
         np.testing.assert_array_equal(a, b)
     assert not hasattr(clf, "_callback_fit_ctx")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "solver, task", [("gd", "iteration"), ("sgd", "epoch"), ("adam", "epoch")]
+)
+def test_logistic_regression_reports_and_stops(solver, task):
+    from skbackprop import LogisticRegressionGD
+
+    rec = Recorder()
+    clf = LogisticRegressionGD(solver=solver, max_iter=8, random_state=0)
+    clf.set_callbacks(rec).fit(X, y)
+    ends = [e for e in rec.events if e[0] == "end" and e[1] == task]
+    begins = [e for e in rec.events if e[0] == "begin" and e[1] == task]
+    assert len(begins) == len(ends) >= len(rec.scores) == clf.n_iter_ > 0
+    assert rec.scores[-1] == pytest.approx(clf.score(X, y))
+
+    stopper = Recorder(stop_after=2)
+    clf = LogisticRegressionGD(solver=solver, max_iter=50, random_state=0)
+    clf.set_callbacks(stopper).fit(X, y)
+    assert clf.n_iter_ == 2 == len(stopper.scores)
