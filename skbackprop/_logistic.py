@@ -527,14 +527,20 @@ LayerPreconditioner`), which takes the correlations of the features out of
                         fit_intercept=self.fit_intercept,
                     )
                     step = 1.0
-                except np.linalg.LinAlgError:
-                    precondition = None
+                except (np.linalg.LinAlgError, ValueError):
+                    precondition = None  # singular, or overflowed to inf
             if precondition is None:
                 lipschitz = (
                     LOG_LOSS_CURVATURE[kind]
                     * gram_eigenvalue(X, sample_weight, self.fit_intercept)
                     + alpha / total
                 )
+                if not np.isfinite(lipschitz):
+                    raise ValueError(
+                        "The data's scale overflows the curvature of the loss "
+                        "(X^T X is not finite in floating point): the values "
+                        "are too large. Scale the data, e.g. with StandardScaler."
+                    )
                 step = 1.0 / max(lipschitz, np.finfo(X.dtype).tiny)
         else:
             step = float(self.learning_rate)

@@ -494,6 +494,11 @@ default=None
             raise ValueError("y_val and sample_weight_val need X_val.")
         if X_val is not None and y_val is None:
             raise ValueError("X_val needs y_val.")
+        if X_val is not None and self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' does not use a validation set: pass X_val only "
+                "with the stochastic solvers ('adam', 'sgd', 'gd')."
+            )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         if incremental and _check_partial_fit_first_call(self, classes):
@@ -567,13 +572,15 @@ default=None
 
         task = "iteration" if self.solver in ("lbfgs", "gd") else "epoch"
         reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
-        if self.solver == "lbfgs":
-            state = self._fit_lbfgs(network, X, Y, sample_weight, state, reporter)
-        else:
-            state = self._fit_stochastic(
-                network, X, Y, Y_bool, y, sample_weight, state, incremental,
-                (X_val, y_val, sw_val), reporter,
-            )  # fmt: skip
+        # A diverging run overflows on its way to the clear error raised below.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if self.solver == "lbfgs":
+                state = self._fit_lbfgs(network, X, Y, sample_weight, state, reporter)
+            else:
+                state = self._fit_stochastic(
+                    network, X, Y, Y_bool, y, sample_weight, state, incremental,
+                    (X_val, y_val, sw_val), reporter,
+                )  # fmt: skip
         if not np.isfinite(network.params).all():
             raise ValueError(self._divergence_message())
 
@@ -918,7 +925,14 @@ default=None
             reset=False,
         )  # fmt: skip
         activations = _check_activations(self.activation, len(self.coefs_) - 1)
-        return feedforward(X, self.coefs_, self.intercepts_, activations)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = feedforward(X, self.coefs_, self.intercepts_, activations)
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's output overflowed: the input values are too large "
+                "for the weights. Scale the input data as it was for training."
+            )
+        return Z
 
     def _proba(self, X):
         Z = self._logits(X)

@@ -1,0 +1,417 @@
+"""Reliability: bad input, injected faults, concurrency, leaks and determinism.
+
+Every input here either fits with finite outputs or raises a ValueError or
+TypeError naming the problem, and a failure never damages a fitted model.
+"""
+
+import copy
+import gc
+import threading
+import tracemalloc
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
+
+from skbackprop import BackpropClassifier, LogisticRegressionGD
+from skbackprop.core.network import Network
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+rng0 = np.random.default_rng(0)
+X0 = rng0.normal(size=(40, 5))
+y0 = (X0[:, 0] + X0[:, 1] > 0).astype(int) + (X0[:, 2] > 1)
+
+
+def small_models():
+    return [
+        BackpropClassifier((6,), max_iter=15, random_state=0),
+        BackpropClassifier((6,), solver="lbfgs", max_iter=15, random_state=0),
+        BackpropClassifier((6,), solver="sgd", max_iter=15, random_state=0),
+        LogisticRegressionGD(max_iter=50),
+        LogisticRegressionGD(solver="adam", max_iter=10, random_state=0),
+    ]
+
+
+MODEL_IDS = ["mlp-adam", "mlp-lbfgs", "mlp-sgd", "lr-gd", "lr-adam"]
+
+
+def fitted_state(est):
+    """Deep copy of every attribute, to compare before and after a failure."""
+    return copy.deepcopy({k: v for k, v in est.__dict__.items() if k.endswith("_")})
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        va, vb = a[key], b[key]
+        if isinstance(va, list) and va and isinstance(va[0], np.ndarray):
+            for x, z in zip(va, vb):
+                np.testing.assert_array_equal(x, z)
+        elif isinstance(va, np.ndarray):
+            np.testing.assert_array_equal(va, vb)
+        else:
+            assert va == vb or (va != va and vb != vb), key  # NaN-safe
+
+
+def check_outputs(est, X):
+    """Finite outputs that agree with each other."""
+    if len(est.classes_) == 1:  # MLPClassifier's behaviour: the one class
+        assert np.all(est.predict(X) == est.classes_[0])
+        return
+    proba = est.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    pred = est.predict(X)
+    if np.ndim(pred) == 1:
+        # rows whose largest probability is not tied (to rounding) with another
+        top2 = np.sort(proba, axis=1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 1e-6
+        by_proba = est.classes_[proba.argmax(axis=1)]
+        np.testing.assert_array_equal(pred[clear], by_proba[clear])
+        scores = est.decision_function(X)
+        if scores.ndim == 1:
+            by_scores = est.classes_[(scores > 0).astype(int)]
+        else:
+            by_scores = est.classes_[scores.argmax(axis=1)]
+        np.testing.assert_array_equal(pred[clear], by_scores[clear])
+
+
+# ----------------------------------------------------------------- bad input
+DTYPES = ["float16", "float32", "float64", "int32", "int64", "bool", "object"]
+LABELS = {
+    "str": np.array(["cat", "dog", "emu"]),
+    "int": np.array([3, 7, 11]),
+    "negative": np.array([-5, -1, 0]),
+    "bool": np.array([False, True, True]),
+    "float-int": np.array([1.0, 2.0, 3.0]),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(2, 30),
+    p=st.integers(1, 6),
+    dtype=st.sampled_from(DTYPES),
+    labels=st.sampled_from(sorted(LABELS)),
+    weights=st.sampled_from(["none", "ones", "zeros-some", "huge", "tiny"]),
+    sparse=st.booleans(),
+    model=st.integers(0, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_random_inputs_fit_with_finite_outputs_or_raise_clearly(
+    n, p, dtype, labels, weights, sparse, model, seed
+):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * 3
+    X = X.astype(dtype) if dtype != "object" else X.astype(object)
+    y = LABELS[labels][rng.integers(0, 3, n)]
+    sw = {
+        "none": None,
+        "ones": np.ones(n),
+        "zeros-some": np.where(rng.random(n) < 0.3, 0.0, 1.0),
+        "huge": np.full(n, 1e12),
+        "tiny": np.full(n, 1e-12),
+    }[weights]
+    if sparse and dtype not in ("object", "bool", "float16"):
+        X = sp.csr_matrix(X)
+    est = small_models()[model]
+    try:
+        est.fit(X, y, sample_weight=sw)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        # the only refusals expected here: one class, all weights zero
+        assert "class" in message or "weight" in message, message
+        return
+    check_outputs(est, X)
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize(
+    "where", ["fit-X", "fit-sample_weight", "predict-X", "partial_fit-X", "X_val"]
+)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_are_refused_by_name(make, where, bad):
+    est = small_models()[make]
+    X, y, sw = X0.copy(), y0, np.ones(len(y0))
+    if where == "predict-X":
+        est.fit(X, y)
+        before = fitted_state(est)
+        X[3, 1] = bad
+        with pytest.raises(ValueError, match=r"NaN|infinity"):
+            est.predict(X)
+        assert_same_state(before, fitted_state(est))
+        return
+    if where == "partial_fit-X":
+        if not hasattr(est, "partial_fit"):
+            return
+        est.partial_fit(X, y, classes=np.unique(y))
+        before = fitted_state(est)
+        X[0, 0] = bad
+        with pytest.raises(ValueError, match=r"NaN|infinity"):
+            est.partial_fit(X, y)
+        assert_same_state(before, fitted_state(est))
+        return
+    if where == "X_val":
+        if not isinstance(est, BackpropClassifier):
+            return
+        X_val = X.copy()
+        X_val[2, 2] = bad
+        message = "does not use a validation set" if est.solver == "lbfgs" else ""
+        with pytest.raises(ValueError, match=message or r"NaN|infinity"):
+            est.fit(X, y, X_val=X_val, y_val=y)
+        return
+    if where == "fit-X":
+        X[5, 0] = bad
+    else:
+        sw[5] = bad
+    with pytest.raises(ValueError, match=r"NaN|infinity|sample_weight"):
+        est.fit(X, y, sample_weight=sw)
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+def test_edge_cases(make):
+    rng = np.random.default_rng(1)
+    cases = {
+        "two samples": (rng.normal(size=(2, 3)), np.array([0, 1])),
+        "n_features >> n_samples": (rng.normal(size=(6, 300)), np.arange(6) % 2),
+        "constant features": (np.ones((20, 4)), np.arange(20) % 3),
+        "duplicated rows": (
+            np.repeat(rng.normal(size=(5, 3)), 4, axis=0),
+            np.repeat(np.arange(5) % 2, 4),
+        ),
+        "tiny magnitudes": (rng.normal(size=(20, 3)) * 1e-300, np.arange(20) % 2),
+        "huge magnitudes": (rng.normal(size=(20, 3)) * 1e300, np.arange(20) % 2),
+    }
+    for name, (X, y) in cases.items():
+        est = small_models()[make]
+        try:
+            # no overflow or invalid operation leaks out as a warning
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                est.fit(X, y)
+                check_outputs(est, X)
+        except (ValueError, TypeError) as exc:
+            # huge values may overflow: that must be said, not swallowed
+            assert name == "huge magnitudes", (name, exc)
+            assert "non-finite" in str(exc) or "too large" in str(exc), str(exc)
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+def test_one_sample_and_one_class(make):
+    est = small_models()[make]
+    if isinstance(est, BackpropClassifier):  # MLPClassifier fits one class
+        est.fit(X0[:1], y0[:1])
+        assert np.all(est.predict(X0) == y0[0])
+        return
+    with pytest.raises(ValueError, match="class"):
+        est.fit(X0[:1], y0[:1])
+
+
+def test_thousand_classes():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, 8))
+    y = np.arange(2000) % 1000
+    models = [BackpropClassifier((16,), max_iter=3, random_state=0)]
+    models.append(LogisticRegressionGD(max_iter=5))
+    for est in models:
+        est.fit(X, y)
+        assert est.predict_proba(X[:5]).shape == (5, 1000)
+        check_outputs(est, X[:50])
+
+
+def test_pandas_input_with_feature_names():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(X0, columns=[f"f{i}" for i in range(5)])
+    for est in small_models():
+        est.fit(df, pd.Series(y0))
+        assert list(est.feature_names_in_) == list(df.columns)
+        check_outputs(est, df)
+        with pytest.warns(UserWarning, match="feature names"):
+            est.predict(X0)
+
+
+# --------------------------------------------------------------------- faults
+@pytest.mark.parametrize("solver", ["sgd", "adam", "gd"])
+def test_divergence_raises_and_keeps_the_fitted_model(solver):
+    # steps of 1e200 on inputs of 1e200 overflow to inf in the first update
+    X = X0 * 1e200
+    est = BackpropClassifier((6,), solver=solver, max_iter=20, random_state=0)
+    est.fit(X0, y0)
+    before = fitted_state(est)
+    est.set_params(learning_rate_init=1e200, warm_start=True)
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        est.fit(X, y0)
+    assert_same_state(before, fitted_state(est))
+    if solver != "gd":
+        # partial_fit keeps its optimizer (and its learning rate), as in
+        # MLPClassifier: start one with the huge rate
+        inc = BackpropClassifier(
+            (6,), solver=solver, learning_rate_init=1e200, random_state=0
+        )
+        inc.partial_fit(X0, y0, classes=np.unique(y0))
+        before_inc = fitted_state(inc)
+        with pytest.raises(ValueError, match="learning_rate_init"):
+            inc.partial_fit(X, y0)
+        assert_same_state(before_inc, fitted_state(inc))
+    # and training goes on correctly afterwards
+    est.set_params(learning_rate_init=1e-3)
+    est.fit(X0, y0)
+    check_outputs(est, X0)
+
+
+class Boom(Exception):
+    pass
+
+
+class RaisingCallback:
+    def __init__(self, at):
+        self.at, self.calls = at, 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        self.calls += 1
+        if self.calls == self.at:
+            raise Boom("callback failure")
+        return False
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+def test_exception_from_a_callback_propagates_and_keeps_the_model(make):
+    pytest.importorskip("sklearn.callback")
+    est = small_models()[make].fit(X0, y0)
+    before = fitted_state(est)
+    est.set_callbacks(RaisingCallback(at=2))
+    with pytest.raises(Boom):
+        est.fit(X0[::-1], y0[::-1])
+    assert_same_state(before, fitted_state(est))
+    est.set_callbacks()  # without it, fitting works again
+    est.fit(X0, y0)
+    check_outputs(est, X0)
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+def test_keyboard_interrupt_mid_epoch_warns_and_keeps_a_usable_model(make, monkeypatch):
+    est = small_models()[make]
+    calls = {"n": 0}
+    original = Network.loss_and_gradient
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X0, y0)
+    monkeypatch.undo()
+    check_outputs(est, X0)
+    assert all(np.isfinite(c).all() for c in _weights(est))
+
+
+def _weights(est):
+    if isinstance(est, BackpropClassifier):
+        return est.coefs_ + est.intercepts_
+    return [est.coef_, est.intercept_]
+
+
+def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    kw = dict(hidden_layer_sizes=(8,), early_stopping=True, random_state=0,
+              n_iter_no_change=1000, max_iter=30)  # fmt: skip
+    full = BackpropClassifier(**kw).fit(X, y)
+    best_epoch = int(np.argmax(full.validation_scores_[:10]))
+    calls = {"n": 0}
+    original = Network.loss_and_gradient
+    n_batches = 1  # 180 training samples: one batch of 180 per epoch
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 10 * n_batches:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est = BackpropClassifier(**kw).fit(X, y)
+    monkeypatch.undo()
+    assert est.n_iter_ == 10
+    assert est.best_validation_score_ == max(full.validation_scores_[:10])
+    assert best_epoch < 10
+
+
+# ------------------------------------------------------- load and concurrency
+@pytest.mark.parametrize("make", [0, 3], ids=["mlp", "lr"])
+def test_predict_from_many_threads_at_once(make):
+    est = small_models()[make].fit(X0, y0)
+    X = np.random.default_rng(4).normal(size=(500, 5))
+    expected = est.predict_proba(X)
+    results, barrier = [None] * 8, threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        for _ in range(20):
+            results[i] = est.predict_proba(X)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_fitting_inside_joblib_workers(backend):
+    def fit_one(seed):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = BackpropClassifier((6,), max_iter=10, random_state=seed)
+            return est.fit(X0, y0).coefs_[0]
+
+    parallel = joblib.Parallel(n_jobs=2, backend=backend)
+    results = parallel(joblib.delayed(fit_one)(s) for s in [0, 1, 0])
+    np.testing.assert_array_equal(results[0], results[2])
+    assert not np.array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], fit_one(0))
+
+
+def test_no_memory_growth_over_repeated_fits():
+    def run(k):
+        for _ in range(k):
+            BackpropClassifier((16,), max_iter=3, random_state=0).fit(X0, y0)
+            LogisticRegressionGD(max_iter=5).fit(X0, y0)
+        gc.collect()
+
+    run(10)  # warm caches (imports, scipy/sklearn internals)
+    tracemalloc.start()
+    run(50)
+    mid, _ = tracemalloc.get_traced_memory()
+    run(50)
+    end, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert end - mid < 200_000, f"{end - mid} bytes retained over 50 more fits"
+
+
+@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+def test_same_random_state_gives_bit_identical_weights(make):
+    a = small_models()[make].fit(X0, y0)
+    b = small_models()[make].fit(X0, y0)
+    for wa, wb in zip(_weights(a), _weights(b)):
+        np.testing.assert_array_equal(wa, wb)
