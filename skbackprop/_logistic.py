@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._base import fit_or_restore
 from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
 from ._persistence import VersionedPickleMixin
 from ._training import TrainingDiverged, TrainingState, Validation, train
@@ -363,20 +364,11 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return self._guarded_fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _guarded_fit(self, X, y, sample_weight, incremental, classes=None):
-        # A failed fit (bad input, divergence, an interrupt raised elsewhere)
-        # must leave an already fitted model exactly as it was: training works
-        # on a new network and every attribute is committed only on success.
-        max_subtasks = 1 if incremental else self.max_iter
-        if self.solver == "gd":
-            max_subtasks += 1  # the solver's bridge ends on an empty sub-task
-        self._init_callback_context(max_subtasks=max_subtasks)
-        snapshot = dict(self.__dict__)
-        try:
-            return self._fit(X, y, sample_weight, incremental, classes)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot)
-            raise
+        return fit_or_restore(
+            self, self._fit, X, y, sample_weight, incremental, classes,
+            max_subtasks=1 if incremental else self.max_iter,
+            bridged=self.solver == "gd",  # the gd solver's callback bridge
+        )  # fmt: skip
 
     def _fit(self, X, y, sample_weight, incremental, classes):
         if incremental and self.early_stopping:

@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
@@ -25,10 +24,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._base import fit_or_restore
 from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
 from ._persistence import VersionedPickleMixin
 from ._training import TrainingDiverged, TrainingState, Validation, train
-from .core.activations import HIDDEN_ACTIVATIONS
+from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .core.initializers import INITIALIZERS
 from .core.network import Network, feedforward
 from .core.optimizers import SCHEDULES, SGD, Adam, lbfgs
@@ -471,19 +471,11 @@ default=None
         return self._guarded_fit(X, y, sample_weight, True, classes, (None,) * 3)
 
     def _guarded_fit(self, X, y, sample_weight, incremental, classes, val):
-        # Train on copies and keep every attribute as it was if anything fails:
-        # a failed fit must not damage an already fitted model.
-        max_subtasks = 1 if incremental else self.max_iter
-        if self.solver == "lbfgs":
-            max_subtasks += 1  # the L-BFGS bridge ends on an empty sub-task
-        self._init_callback_context(max_subtasks=max_subtasks)
-        snapshot = dict(self.__dict__)
-        try:
-            return self._fit(X, y, sample_weight, incremental, classes, *val)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot)
-            raise
+        return fit_or_restore(
+            self, self._fit, X, y, sample_weight, incremental, classes, *val,
+            max_subtasks=1 if incremental else self.max_iter,
+            bridged=self.solver == "lbfgs",  # L-BFGS's callback bridge
+        )  # fmt: skip
 
     def _fit(self, X, y, sample_weight, incremental, classes, X_val, y_val, sw_val):
         hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -936,12 +928,7 @@ default=None
 
     def _proba(self, X):
         Z = self._logits(X)
-        if self.out_activation_ == "softmax":
-            Z -= Z.max(axis=1, keepdims=True)
-            np.exp(Z, out=Z)
-            Z /= Z.sum(axis=1, keepdims=True)
-            return Z
-        return expit(Z, out=Z)
+        return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
 
     def decision_function(self, X):
         """Output-layer pre-activations (logits) for the samples in X.
