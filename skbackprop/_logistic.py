@@ -200,7 +200,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         Validation accuracy after every epoch, with early stopping.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (when X has string column names).
 
     See Also

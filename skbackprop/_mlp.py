@@ -233,7 +233,7 @@ class BackpropClassifier(
         ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (when X has string column names).
     n_iter_ : int
         Number of iterations (epochs) the solver ran in the last fit.

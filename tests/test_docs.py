@@ -1,0 +1,67 @@
+"""The documentation builds with warnings as errors, every example executed."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx")
+pytest.importorskip("sphinx_gallery")
+pytest.importorskip("numpydoc")
+pytest.importorskip("pydata_sphinx_theme")
+pytest.importorskip("matplotlib")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_docs_build_without_warnings(tmp_path):
+    # Build a copy, so generated pages and gallery output stay out of the tree.
+    shutil.copytree(
+        ROOT / "docs",
+        tmp_path / "docs",
+        ignore=shutil.ignore_patterns("_build", "auto_examples", "generated"),
+    )
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    out = tmp_path / "html"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            "-q",
+            str(tmp_path / "docs"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    examples = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
+    assert len(examples) == 7
+    images = tmp_path / "docs" / "auto_examples" / "images"
+    for name in examples:  # every example ran and drew its figure
+        assert (images / f"sphx_glr_{name}_001.png").stat().st_size > 10_000, name
+        assert (out / "auto_examples" / f"{name}.html").exists()
+    for page in [
+        "index",
+        "getting_started",
+        "user_guide",
+        "api",
+        "reliability",
+        "benchmarks",
+        "changelog",
+    ]:
+        assert (out / f"{page}.html").exists(), page
+    api = (out / "generated" / "skbackprop.BackpropClassifier.html").read_text()
+    assert "partial_fit" in api and "early_stopping_metric" in api
