@@ -59,6 +59,7 @@ def test_docs_build_without_warnings(tmp_path):
         "user_guide",
         "api",
         "reliability",
+        "scaling",
         "benchmarks",
         "changelog",
     ]:
