@@ -214,6 +214,7 @@ def _models(args):
 
 
 def _plot(path, fitted):
+    """One LossCurveDisplay per model with a loss curve, side by side."""
     try:
         import matplotlib
 
@@ -223,17 +224,12 @@ def _plot(path, fitted):
         raise DataError(
             "--plot needs matplotlib: pip install 'skbackprop[plot]'"
         ) from None
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, est in fitted:
-        curve = getattr(est, "loss_curve_", None)
-        if curve:  # scikit-learn's dashed, drawn over ours: equal curves show
-            style = "-" if name in OURS else "--"
-            ax.plot(np.arange(1, len(curve) + 1), curve, style, label=name)
-    ax.set_xlabel("epoch / iteration")
-    ax.set_ylabel("training loss")
-    ax.set_yscale("log")
-    ax.legend()
-    ax.set_title("Training loss")
+    from skbackprop.plotting import LossCurveDisplay
+
+    fitted = [(name, est) for name, est in fitted if getattr(est, "loss_curve_", None)]
+    fig, axes = plt.subplots(1, len(fitted), figsize=(4.5 * len(fitted), 3.6))
+    for ax, (name, est) in zip(np.atleast_1d(axes), fitted):
+        LossCurveDisplay.from_estimator(est, ax=ax, name=name)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
