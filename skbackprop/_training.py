@@ -45,6 +45,9 @@ class TrainingState:
     no_improvement_count: int = 0
     best_params: np.ndarray | None = None
     learning_rate: float | None = None
+    # Epochs since the optimizer (and its schedule) started: a sequence of
+    # partial_fit calls keeps counting, as one fit does.
+    schedule_epoch: int = 0
     interrupted: bool = False
 
     def copy(self):
@@ -100,7 +103,10 @@ class _BatchGatherer:
             elif buf is None:  # sparse rows: scipy makes a new matrix
                 out.append(a[idx])
             else:
-                out.append(np.take(a, idx, axis=0, out=buf))
+                # mode="clip": the default mode="raise" makes take() gather
+                # into a temporary and copy it to ``out``; the indices come
+                # from a permutation of range(n), so there is nothing to clip.
+                out.append(a.take(idx, axis=0, out=buf, mode="clip"))
         return tuple(out)
 
 
@@ -269,8 +275,9 @@ def train(
     -------
     state : TrainingState
     """
-    if state.learning_rate is None:
+    if state.learning_rate is None:  # a new optimizer: its schedule starts
         state.learning_rate = optimizer.learning_rate
+        state.schedule_epoch = 0
     optimizer.learning_rate = state.learning_rate
     gather = _BatchGatherer(X, Y, sample_weight)
     n_samples = X.shape[0]
@@ -315,8 +322,9 @@ def train(
             if _update_no_improvement(state, tol, stopping_set):
                 state.best_params = network.params.copy()
 
+            state.schedule_epoch += 1
             optimizer.learning_rate = schedule.epoch_end(
-                optimizer.learning_rate, state.n_iter, state.t
+                optimizer.learning_rate, state.schedule_epoch, state.t
             )
             stop = False
             if state.no_improvement_count > n_iter_no_change:

@@ -10,6 +10,11 @@ has two methods, side by side:
     the output-layer error ``dL_i/dZ``, written into ``out``: the start of the
     backward pass.
 
+The training pass calls ``value_and_activate(Y, Z, A)``, which writes the
+activation into ``A`` and returns the value, sharing the work the two have in
+common: the softmax log-loss computes its log-sum-exp from the softmax's own
+exponentials and row sums.
+
 Computing the value from the logits ``Z`` rather than from probabilities keeps
 it exact and finite for any logit (log-sum-exp, ``logaddexp``), with no clipping
 and no ``log(0)``. Averaging over samples (with sample weights) is done by the
@@ -37,7 +42,7 @@ array([[ 1., -1.,  0.]])
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, row_max
 
 
 def _rowsum(M):
@@ -67,6 +72,17 @@ class Loss:
         """Per-sample loss of shape ``(n_samples,)``."""
         raise NotImplementedError
 
+    def value_and_activate(self, Y, Z, A):
+        """Write the activation of ``Z`` into ``A``; return the per-sample loss.
+
+        ``np.copyto(A, Z); activate(A); value(Y, Z, A)``, computed together
+        where the two share work: the same activation, and the same loss up to
+        rounding. ``Z`` is left unchanged.
+        """
+        np.copyto(A, Z)
+        self.activate(A)
+        return self.value(Y, Z, A)
+
     def delta(self, Y, Z, A, out):  # pragma: no cover - abstract
         """Write ``dL_i / dZ`` into ``out`` and return it."""
         raise NotImplementedError
@@ -88,6 +104,20 @@ class SoftmaxLogLoss(Loss):
         m = Z.max(axis=1)
         lse = np.log(_rowsum(np.exp(Z - m[:, None]))) + m
         return lse * _rowsum(Y) - _rowsum(Y * Z)
+
+    def value_and_activate(self, Y, Z, A):
+        # The softmax's shifted exponentials and their row sums give the
+        # log-sum-exp for free: one exp pass instead of two. The activation
+        # is computed exactly as softmax() computes it.
+        m = row_max(Z)
+        np.subtract(Z, m, out=A)
+        np.exp(A, out=A)
+        s = np.add.reduce(A, axis=1, keepdims=True)
+        np.divide(A, s, out=A)
+        lse = np.log(s, out=s)
+        lse += m
+        # sum_k Y_ik (lse_i - Z_ik): the value's formula in one contraction
+        return np.einsum("ij,ij->i", Y, lse - Z)
 
     def delta(self, Y, Z, A, out):
         return np.subtract(A, Y, out=out)

@@ -58,6 +58,10 @@ from .losses import get_loss
 # full-batch gradient may add one more.
 _MAX_CACHED_BATCH_SIZES = 4
 
+# Weights per chunk when adding the L2 penalty's gradient: a small buffer of
+# alpha * W instead of a parameter-sized one (peak memory), for a few calls.
+_PENALTY_CHUNK = 65536
+
 
 def feedforward(X, coefs, intercepts, activations):
     """Forward pass through explicit weights; returns the output logits.
@@ -289,6 +293,7 @@ class Network:
         # Buffers are scratch space: do not pickle them.
         state = self.__dict__.copy()
         state["_buffers"] = {}
+        state.pop("_penalty", None)
         del state["coefs"], state["intercepts"]
         del state["coef_grads"], state["intercept_grads"]
         return state
@@ -386,7 +391,8 @@ class Network:
         L = self.n_layers
         buf = self.buffers(n, dropout > 0)
         loss_fn = self.loss
-        sparse_input = sp.issparse(X)
+        # isinstance first: sp.issparse's ABC check costs more than a small layer
+        sparse_input = not isinstance(X, np.ndarray) and sp.issparse(X)
 
         # Forward pass, keeping every layer's activation for the backward pass.
         inputs = [X]
@@ -409,11 +415,8 @@ class Network:
                 inputs.append(Z)
                 A_prev = Z
         A_out = buf.A_out
-        np.copyto(A_out, buf.Z_out)
-        loss_fn.activate(A_out)
-
         # Cost: weighted mean loss plus the L2 penalty, both over sum(s_i).
-        per_sample = loss_fn.value(Y, buf.Z_out, A_out)
+        per_sample = loss_fn.value_and_activate(Y, buf.Z_out, A_out)
         if sample_weight is None:
             sw_sum = float(n)
             data_loss = float(per_sample.sum())
@@ -421,7 +424,8 @@ class Network:
             sw_sum = float(sample_weight.sum())
             data_loss = float(per_sample @ sample_weight)
         W_all = self.params[: self.n_coefs]
-        loss = (data_loss + 0.5 * alpha * float(W_all @ W_all)) / sw_sum
+        penalty = float(np.dot(W_all, W_all)) if alpha else 0.0
+        loss = (data_loss + 0.5 * alpha * penalty) / sw_sum
 
         # Backward pass: the chain rule, output layer first.
         delta = loss_fn.delta(Y, buf.Z_out, A_out, out=buf.delta[L - 1])
@@ -433,7 +437,7 @@ class Network:
                 np.copyto(self.coef_grads[0], A_in.T @ delta, casting="same_kind")
             else:
                 np.matmul(A_in.T, delta, out=self.coef_grads[layer])
-            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])
             if layer > 0:
                 prev = buf.delta[layer - 1]
                 np.matmul(delta, self.coefs[layer].T, out=prev)
@@ -442,11 +446,27 @@ class Network:
                 DERIVATIVES[self.activations[layer - 1]](buf.A[layer - 1], prev)
                 delta = prev
 
-        G_all = self.grad[: self.n_coefs]
+        # MLPClassifier's (A^T delta + alpha W) / sum(s_i), over the flat
+        # vector whatever the depth. alpha * W goes through a small buffer,
+        # chunk by chunk: no allocation per call and no parameter-sized scratch.
         if alpha:
-            G_all += alpha * W_all
+            scratch = self._penalty_scratch()
+            G_all, n_coefs, c = self.grad, self.n_coefs, scratch.size
+            for i in range(0, n_coefs, c):
+                j = min(i + c, n_coefs)
+                aW = scratch[: j - i]
+                np.multiply(W_all[i:j], alpha, out=aW)
+                G_all[i:j] += aW
         self.grad /= sw_sum
         return loss
+
+    def _penalty_scratch(self):
+        """Scratch space for ``alpha * W``, one chunk of at most 65536 weights."""
+        scratch = self.__dict__.get("_penalty")
+        if scratch is None:
+            size = min(self.n_coefs, _PENALTY_CHUNK)
+            scratch = self._penalty = np.empty(size, self.dtype)
+        return scratch
 
     def fun_and_grad(self, x, X, Y, sample_weight=None, alpha=0.0):
         """Cost and gradient at the parameter vector ``x``, for scipy optimizers.
