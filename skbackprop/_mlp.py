@@ -573,7 +573,9 @@ default=None
                     network, X, Y, Y_bool, y, sample_weight, state, incremental,
                     (X_val, y_val, sw_val), reporter,
                 )  # fmt: skip
-        if not np.isfinite(network.params).all():
+        if not np.isfinite(network.params).all() or (
+            state.loss is not None and not np.isfinite(state.loss)
+        ):
             raise ValueError(self._divergence_message())
 
         # Success: commit everything at once.
@@ -594,6 +596,9 @@ default=None
             self.best_validation_score_ = state.best_validation_score
             if state.validation_loss_curve is not None:
                 self.validation_loss_curve_ = state.validation_loss_curve
+        if self.solver == "lbfgs" or state.validation_loss_curve is None:
+            # No validation set in this fit: drop an earlier fit's curve.
+            self.__dict__.pop("validation_loss_curve_", None)
         ctx.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
@@ -676,12 +681,14 @@ default=None
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
         state.loss_curve = list(state.loss_curve)
+        n_before = len(state.loss_curve)  # a warm start continues the curve
         alpha = self.alpha
 
         def fun_and_grad(x):
             return network.fun_and_grad(x, X, Y, sample_weight, alpha)
 
-        best, stopped = {}, []
+        # Until L-BFGS accepts a step, the best weights are the starting ones.
+        best, stopped = {"x": network.params.copy()}, []
 
         def record(intermediate_result):
             best["x"] = intermediate_result.x.copy()  # the last accepted iterate
@@ -709,12 +716,11 @@ default=None
             )
         except KeyboardInterrupt:
             # The parameters may hold a line-search trial point: go back to
-            # the last iterate L-BFGS accepted.
-            if "x" in best:
-                np.copyto(network.params, best["x"], casting="same_kind")
+            # the last iterate L-BFGS accepted (or to the start).
+            np.copyto(network.params, best["x"], casting="same_kind")
             warnings.warn("Training interrupted by user.")
             state.interrupted = True
-            state.n_iter = len(state.loss_curve)
+            state.n_iter = len(state.loss_curve) - n_before
             state.loss = state.loss_curve[-1] if state.loss_curve else None
             return state
         finally:
