@@ -223,7 +223,8 @@ class BackpropClassifier(
     validation_loss_curve_ : list of float
         Validation loss after each epoch; only with a validation set.
     best_validation_score_ : float or None
-        Best validation accuracy (with early stopping); else None.
+        Best validation accuracy, with early stopping on accuracy (the
+        default ``early_stopping_metric``); else None.
     t_ : int
         Number of training samples seen by the solver.
     coefs_ : list of ndarray
