@@ -1,6 +1,10 @@
 """Sphinx configuration of the skbackprop documentation."""
 
 import os
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 import skbackprop
 
@@ -46,6 +50,27 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
     "reset_modules": ("matplotlib",),
+    # No sg_execution_times.rst in the source tree: the timings go in the log.
+    "write_computation_times": False,
 }
 
 suppress_warnings = ["config.cache"]
+
+# The benchmark scripts' results live beside them, in Markdown.
+BENCHMARKS_README = Path(__file__).resolve().parent.parent / "benchmarks" / "README.md"
+
+
+class BenchmarkResults(SphinxDirective):
+    """``benchmarks/README.md`` verbatim, or a note while it does not exist."""
+
+    def run(self):
+        if not BENCHMARKS_README.is_file():
+            text = "benchmarks/README.md does not exist yet: run the scripts."
+            return [nodes.paragraph(text=text)]
+        self.env.note_dependency(str(BENCHMARKS_README))
+        text = BENCHMARKS_README.read_text(encoding="utf-8")
+        return [nodes.literal_block(text, text, language="markdown")]
+
+
+def setup(app):
+    app.add_directive("benchmark-results", BenchmarkResults)

@@ -4,17 +4,22 @@ Loss and validation curves, early stopping on your own validation set
 
 ``fit(X, y, X_val=..., y_val=...)`` scores a validation set of your own after
 every epoch: ``validation_loss_curve_`` and ``validation_scores_`` record it.
-With ``early_stopping=True`` it decides when to stop, here on the validation
-loss (``early_stopping_metric="loss"``), and the weights of the best epoch are
-the ones kept.
+With ``early_stopping=True`` it also decides when to stop, here on the
+validation loss (``early_stopping_metric="loss"``): training ends once the
+validation loss has not improved for more than ``n_iter_no_change`` epochs,
+and the weights of the best epoch are the ones kept.
 """
+
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skbackprop import BackpropClassifier
+from skbackprop.plotting import LossCurveDisplay
 
 X, y = load_digits(return_X_y=True)
 X_train, X_val, y_train, y_val = train_test_split(
@@ -22,30 +27,60 @@ X_train, X_val, y_train, y_val = train_test_split(
 )
 X_train, y_train = X_train[:300], y_train[:300]  # a small training set overfits
 
-clf = BackpropClassifier(
-    (256,),
-    learning_rate_init=0.01,
-    alpha=0.0,
-    early_stopping=True,
-    early_stopping_metric="loss",
-    n_iter_no_change=15,
-    max_iter=300,
+params = dict(
+    hidden_layer_sizes=(256,),
+    alpha=0.0,  # no penalty: only the stopping rule holds the network back
+    batch_size=32,
+    learning_rate_init=0.03,
     random_state=0,
 )
-clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
-best = int(np.argmin(clf.validation_loss_curve_))
-print(f"stopped after {clf.n_iter_} epochs; best epoch {best + 1}")
-print(f"validation accuracy of the kept weights: {clf.score(X_val, y_val):.3f}")
+stopped = BackpropClassifier(
+    early_stopping=True, early_stopping_metric="loss", n_iter_no_change=10, **params
+)
+stopped.fit(X_train, y_train, X_val=X_val, y_val=y_val)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
-epochs = np.arange(1, clf.n_iter_ + 1)
-ax1.plot(epochs, clf.loss_curve_, label="training loss")
-ax1.plot(epochs, clf.validation_loss_curve_, label="validation loss")
-ax1.axvline(best + 1, color="k", ls=":", label="best epoch (weights kept)")
-ax1.set(xlabel="epoch", ylabel="log-loss", yscale="log")
+# The same network trained for 100 epochs (tol=0: no stopping rule), with the
+# validation set only scored.
+trained_on = BackpropClassifier(max_iter=100, tol=0, **params)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    trained_on.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+
+best = int(np.argmin(stopped.validation_loss_curve_)) + 1
+print(
+    f"early stopping: {stopped.n_iter_} epochs, best epoch {best}, validation "
+    f"loss {stopped.validation_loss_curve_[best - 1]:.3f}, "
+    f"accuracy {stopped.score(X_val, y_val):.3f}"
+)
+print(
+    f"100 epochs: validation loss {trained_on.validation_loss_curve_[-1]:.3f}, "
+    f"accuracy {trained_on.score(X_val, y_val):.3f}"
+)
+
+# %%
+# The training loss keeps falling while the validation loss turns and rises
+# slowly: the network grows more and more sure of its mistakes on data it has
+# not seen, though the validation accuracy hardly moves. Early stopping ends
+# training a few epochs after the turn and goes back to the best epoch.
+epochs = np.arange(1, trained_on.n_iter_ + 1)
+fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+ax1.plot(epochs, trained_on.loss_curve_, label="training loss")
+ax1.plot(epochs, trained_on.validation_loss_curve_, label="validation loss")
+ax1.set(xlabel="epoch", ylabel="log-loss", yscale="log", title="Losses")
+ax2.plot(epochs, trained_on.validation_loss_curve_, color="C1")
+ax2.set(xlabel="epoch", ylabel="log-loss", ylim=(0.15, 0.45), title="Validation loss")
+ax3.plot(epochs, trained_on.validation_scores_, color="C2")
+ax3.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
+for ax in (ax1, ax2, ax3):
+    ax.axvline(best, color="k", ls=":", label="best epoch, weights kept")
+    ax.axvline(stopped.n_iter_, color="C3", ls="--", label="early stopping ends")
 ax1.legend()
-ax2.plot(epochs, clf.validation_scores_, color="C1")
-ax2.axvline(best + 1, color="k", ls=":")
-ax2.set(xlabel="epoch", ylabel="validation accuracy")
-fig.tight_layout()
+plt.show()
+
+# %%
+# :class:`~skbackprop.plotting.LossCurveDisplay` draws the curves a fitted
+# estimator recorded, validation accuracy on the right axis, with the kept
+# epoch marked.
+display = LossCurveDisplay.from_estimator(stopped)
+display.ax_.legend(handles=list(display.lines_.values()), loc="center right")
 plt.show()

@@ -25,6 +25,10 @@ def test_docs_build_without_warnings(tmp_path):
         ignore=shutil.ignore_patterns("_build", "auto_examples", "generated"),
     )
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    readme = ROOT / "benchmarks" / "README.md"  # shown by benchmarks.rst
+    if readme.is_file():
+        (tmp_path / "benchmarks").mkdir()
+        shutil.copy(readme, tmp_path / "benchmarks")
     out = tmp_path / "html"
     env = {**os.environ, "MPLBACKEND": "Agg"}
     proc = subprocess.run(
@@ -64,5 +68,7 @@ def test_docs_build_without_warnings(tmp_path):
         "changelog",
     ]:
         assert (out / f"{page}.html").exists(), page
+    if readme.is_file():  # the benchmark results are on the benchmarks page
+        assert "does not exist yet" not in (out / "benchmarks.html").read_text()
     api = (out / "generated" / "skbackprop.BackpropClassifier.html").read_text()
     assert "partial_fit" in api and "early_stopping_metric" in api
