@@ -166,7 +166,10 @@ class LossCurveDisplay:
                 self.best_epoch, color="k", ls=":", label="best epoch"
             )
         handles = list(lines.values())
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper right")
+        ax.legend(handles, [h.get_label() for h in handles], loc="best")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs
         if self.estimator_name:
             ax.set_title(self.estimator_name)
         self.ax_, self.score_ax_, self.figure_, self.lines_ = (
