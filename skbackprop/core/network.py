@@ -49,6 +49,7 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 
+from . import accel
 from .activations import ACTIVATIONS, DERIVATIVES
 from .initializers import INITIALIZERS
 from .losses import get_loss
@@ -87,8 +88,10 @@ def feedforward(X, coefs, intercepts, activations):
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = np.asarray(A @ W) if sp.issparse(A) else np.matmul(A, W)
-        Z += b
-        if layer < last:
+        if layer == last:
+            Z += b
+        elif not accel.add_bias_activate(Z, b, activations[layer]):
+            Z += b
             ACTIVATIONS[activations[layer]](Z)
         A = Z
     return A
@@ -383,6 +386,9 @@ class Network:
             The cost ``J`` of the batch at the current parameters.
         """
         self._check_input(X)
+        # A Python float, which NumPy casts to the arrays' dtype (a NumPy
+        # float64 would make float32 arithmetic float64), as the kernels do.
+        alpha = float(alpha)
         if dropout and not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
         if dropout > 0 and rng is None:
@@ -404,9 +410,14 @@ class Network:
                 np.copyto(Z, A_prev @ W, casting="same_kind")
             else:
                 np.matmul(A_prev, W, out=Z)
-            Z += b
-            if layer < L - 1:
-                ACTIVATIONS[self.activations[layer]](Z)
+            if layer == L - 1:
+                Z += b
+            else:
+                # Z += b, then the activation: one compiled pass if available
+                name = self.activations[layer]
+                if not accel.add_bias_activate(Z, b, name):
+                    Z += b
+                    ACTIVATIONS[name](Z)
                 if dropout > 0:
                     keep = 1.0 - dropout
                     mask = buf.mask[layer]
@@ -443,12 +454,16 @@ class Network:
                 np.matmul(delta, self.coefs[layer].T, out=prev)
                 if dropout > 0:
                     prev *= buf.mask[layer - 1]
-                DERIVATIVES[self.activations[layer - 1]](buf.A[layer - 1], prev)
+                name = self.activations[layer - 1]
+                if not accel.activation_derivative(buf.A[layer - 1], prev, name):
+                    DERIVATIVES[name](buf.A[layer - 1], prev)
                 delta = prev
 
         # MLPClassifier's (A^T delta + alpha W) / sum(s_i), over the flat
         # vector whatever the depth. alpha * W goes through a small buffer,
         # chunk by chunk: no allocation per call and no parameter-sized scratch.
+        if accel.finish_gradient(self.grad, self.params, self.n_coefs, alpha, sw_sum):
+            return loss
         if alpha:
             scratch = self._penalty_scratch()
             G_all, n_coefs, c = self.grad, self.n_coefs, scratch.size

@@ -31,6 +31,8 @@ import numpy as np
 import scipy
 import scipy.optimize
 
+from . import accel
+
 # Elements per chunk of the loops that trade a parameter-sized scratch vector
 # for a small one: large enough that the Python overhead is negligible, small
 # enough that the buffer stays in cache.
@@ -71,8 +73,12 @@ class SGD:
 
     def update(self, grad):
         """Take one step along ``-grad`` (in place)."""
-        lr, mu, v, tmp = self.learning_rate, self.momentum, self.velocity, self._scratch
+        # Python floats: NumPy casts them to the vector's dtype, as the kernel does
+        lr, mu = float(self.learning_rate), float(self.momentum)
+        v, tmp = self.velocity, self._scratch
         self.t += 1
+        if accel.sgd_step(self.params, grad, v, lr, mu, self.nesterov):
+            return
         np.multiply(grad, lr, out=tmp)  # tmp = lr * grad
         if mu == 0:
             self.params -= tmp
@@ -141,6 +147,11 @@ class Adam:
         b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
         tmp, upd = self._scratch, self._update
         self.t += 1
+        # a Python float: NumPy casts it to the vector's dtype, as the kernel does
+        step = float(self.learning_rate) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        eps = float(self.epsilon)
+        if accel.adam_step(self.params, grad, m, v, b1, b2, step, eps):
+            return
         # the operation order of MLPClassifier's Adam, so results match it
         np.multiply(grad, 1 - b1, out=tmp)
         m *= b1
@@ -149,9 +160,8 @@ class Adam:
         tmp *= 1 - b2
         v *= b2
         v += tmp
-        step = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += eps
         # The step m * step / tmp, chunk by chunk through a small buffer: one
         # parameter-sized vector less to hold (peak memory), for a few calls.
         params, n, c = self.params, self.params.size, max(upd.size, 1)

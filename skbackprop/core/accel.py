@@ -1,0 +1,338 @@
+"""Optional compiled kernels for the elementwise passes of a training step.
+
+A training step is a few matrix products plus elementwise work: adding the
+bias and applying the activation, the activation's derivative, finishing the
+gradient (L2 penalty, division by the batch weight), and the optimizer's
+update. In NumPy each of those is a handful of passes over memory, one per
+operation; Adam alone is twelve passes over the parameter vector. With
+`Numba <https://numba.pydata.org>`_ installed (``pip install
+"skbackprop[fast]"``) each becomes **one** compiled loop.
+
+The compiled loops do exactly what the NumPy code does, operation by operation
+and element by element, in the array's dtype: every intermediate is rounded as
+NumPy rounds it (no fused multiply-add, no reassociation, scalars cast to the
+array's dtype as NumPy casts a Python float), so **results are bit-identical**
+with and without Numba. Only operations whose NumPy result is exactly defined
+are compiled (``+ - * /``, ``sqrt``, comparisons); ``exp``, ``log`` and
+reductions, whose NumPy implementations round in their own ways, stay NumPy.
+
+Numba is never required: without it, or with the environment variable
+``SKBACKPROP_NUMBA=0``, or inside ``with accel.enabled(False):``, the NumPy
+code runs. The kernels compile on first use (and are cached on disk).
+
+The kernels' Python sources below are the reference: run uncompiled on NumPy
+scalars they give the same results, which the tests check even without Numba.
+
+Examples
+--------
+Each entry point does its work and returns True, or returns False and leaves
+the work to the caller's NumPy code:
+
+>>> import numpy as np
+>>> from skbackprop.core import accel
+>>> Z, b = np.array([[-1.0, 0.5], [2.0, -3.0]]), np.array([0.5, 0.5])
+>>> if not accel.add_bias_activate(Z, b, "relu"):  # no kernels: NumPy
+...     Z += b
+...     Z = np.maximum(Z, 0, out=Z)
+>>> Z
+array([[0. , 1. ],
+       [2.5, 0. ]])
+>>> with accel.enabled(False):  # the NumPy code, whatever is installed
+...     accel.is_enabled()
+False
+"""
+
+import contextlib
+import importlib.util
+import os
+import threading
+import warnings
+
+import numpy as np
+
+from .activations import LEAKY_RELU_SLOPE
+
+#: Activations whose bias-add + activation, and derivative, have kernels.
+KERNEL_ACTIVATIONS = ("identity", "relu", "leaky_relu")
+
+_OFF = {"0", "false", "no", "off"}
+_lock = threading.Lock()
+_state = {
+    # None: decide on first use (is Numba importable, not switched off?)
+    "enabled": None,
+    "kernels": None,
+}
+
+
+# ------------------------------------------------------------------ switch
+def available():
+    """Whether Numba can be imported (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def is_enabled():
+    """Whether the compiled kernels run (Numba installed and not switched off)."""
+    enabled = _state["enabled"]
+    if enabled is None:
+        env = os.environ.get("SKBACKPROP_NUMBA", "").strip().lower()
+        enabled = _state["enabled"] = env not in _OFF and available()
+    return enabled
+
+
+@contextlib.contextmanager
+def enabled(flag=True):
+    """Switch the compiled kernels on or off inside a ``with`` block.
+
+    The switch is process-wide (not per thread). Switching on without Numba
+    installed leaves them off.
+
+    Parameters
+    ----------
+    flag : bool, default=True
+        True to use the compiled kernels where Numba is installed, False to
+        run the NumPy code.
+    """
+    previous = is_enabled()
+    _state["enabled"] = bool(flag) and available()
+    try:
+        yield
+    finally:
+        _state["enabled"] = previous
+
+
+def _kernels():
+    """The compiled kernels, compiled (or loaded from the cache) once."""
+    kernels = _state["kernels"]
+    if kernels is None:
+        with _lock:
+            kernels = _state["kernels"]
+            if kernels is None:
+                kernels = _state["kernels"] = _compile()
+    return kernels
+
+
+def _compile():
+    try:
+        import numba
+    except Exception as exc:  # a broken install: fall back, say so once
+        _state["enabled"] = False
+        warnings.warn(
+            f"Numba could not be imported ({exc}); skbackprop runs its NumPy "
+            "code instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    # error_model="numpy": division by zero gives inf/nan as in NumPy (and
+    # lets the loops vectorise); fastmath stays off: no contraction into FMA.
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return {name: jit(func) for name, func in _SOURCES.items()}
+
+
+def _kernel(name):
+    kernels = _kernels()
+    if kernels is None:
+        return None
+    return kernels[name]
+
+
+# ----------------------------------------------------------- kernel sources
+# Each is written as the NumPy code it replaces computes, one rounding per
+# operation; comments give that NumPy code.
+
+
+def _adam_step(params, grad, m, v, beta_1, c_1, beta_2, c_2, step, epsilon):
+    # m *= b1; m += g * (1 - b1); v *= b2; v += (g * g) * (1 - b2)
+    # params -= m * step / (sqrt(v) + eps)
+    for i in range(params.size):
+        g = grad[i]
+        m_i = m[i] * beta_1 + g * c_1
+        v_i = v[i] * beta_2 + (g * g) * c_2
+        m[i] = m_i
+        v[i] = v_i
+        params[i] -= (m_i * step) / (np.sqrt(v_i) + epsilon)
+
+
+def _sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+    # tmp = g * lr; v *= mu; v -= tmp; then
+    # nesterov: params -= tmp; params += v * mu, else params += v
+    for i in range(params.size):
+        step = grad[i] * learning_rate
+        v_i = velocity[i] * momentum - step
+        velocity[i] = v_i
+        if nesterov:
+            params[i] = (params[i] - step) + v_i * momentum
+        else:
+            params[i] += v_i
+
+
+def _finish_gradient(grad, params, n_coefs, alpha, scale):
+    # grad[:n_coefs] += params[:n_coefs] * alpha (if alpha); grad /= scale
+    if alpha != 0:
+        for i in range(n_coefs):
+            grad[i] = (grad[i] + params[i] * alpha) / scale
+    else:
+        for i in range(n_coefs):
+            grad[i] = grad[i] / scale
+    for i in range(n_coefs, grad.size):
+        grad[i] = grad[i] / scale
+
+
+def _add_bias(Z, b):
+    # Z += b
+    for r in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[r, j] += b[j]
+
+
+def _add_bias_relu(Z, b):
+    # Z += b; np.maximum(Z, 0, out=Z) (NaN stays NaN)
+    for r in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            z = Z[r, j] + b[j]
+            Z[r, j] = z if (z > 0 or z != z) else 0
+
+
+def _add_bias_leaky_relu(Z, b, slope):
+    # Z += b; np.maximum(Z, Z * slope, out=Z) (NaN stays NaN)
+    for r in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            z = Z[r, j] + b[j]
+            zs = z * slope
+            Z[r, j] = z if (z >= zs or z != z) else zs
+
+
+def _relu_derivative(A, delta, zero, one):
+    # delta *= (A > 0)  (a multiplication: -x * 0 is -0.0, nan * 0 is nan)
+    for r in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            delta[r, j] = delta[r, j] * (one if A[r, j] > 0 else zero)
+
+
+def _leaky_relu_derivative(A, delta, slope, one):
+    # delta *= np.where(A < 0, slope, 1)
+    for r in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            delta[r, j] = delta[r, j] * (slope if A[r, j] < 0 else one)
+
+
+_SOURCES = {
+    "adam_step": _adam_step,
+    "sgd_step": _sgd_step,
+    "finish_gradient": _finish_gradient,
+    "add_bias": _add_bias,
+    "add_bias_relu": _add_bias_relu,
+    "add_bias_leaky_relu": _add_bias_leaky_relu,
+    "relu_derivative": _relu_derivative,
+    "leaky_relu_derivative": _leaky_relu_derivative,
+}
+
+
+# ------------------------------------------------- entry points for the core
+# Each returns True when it did the work, False when the caller should run its
+# NumPy code (kernels off, or an array the kernels do not take).
+
+
+def _plain(*arrays):
+    """Whether every array is a contiguous float ndarray of one dtype."""
+    dtype = arrays[0].dtype
+    return dtype in (np.float32, np.float64) and all(
+        type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous
+        for a in arrays
+    )
+
+
+def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
+    """One Adam step in place, as :meth:`skbackprop.core.optimizers.Adam.update`.
+
+    Returns False (doing nothing) when the kernels are off.
+    """
+    if not is_enabled() or not _plain(params, grad, m, v):
+        return False
+    kernel = _kernel("adam_step")
+    if kernel is None:
+        return False
+    t = params.dtype.type
+    # NumPy casts a Python float operand to the array's dtype: do the same
+    kernel(
+        params,
+        grad,
+        m,
+        v,
+        t(beta_1),
+        t(1 - beta_1),
+        t(beta_2),
+        t(1 - beta_2),
+        t(step),
+        t(epsilon),
+    )
+    return True
+
+
+def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+    """One SGD step with momentum in place, as :meth:`~.optimizers.SGD.update`.
+
+    Without momentum the NumPy step is one operation (and leaves the velocity
+    alone): nothing to fuse, so False.
+    """
+    if momentum == 0 or not is_enabled() or not _plain(params, grad, velocity):
+        return False
+    kernel = _kernel("sgd_step")
+    if kernel is None:
+        return False
+    t = params.dtype.type
+    kernel(params, grad, velocity, t(learning_rate), t(momentum), bool(nesterov))
+    return True
+
+
+def finish_gradient(grad, params, n_coefs, alpha, scale):
+    """``grad[:n_coefs] += alpha * params[:n_coefs]``, then ``grad /= scale``."""
+    if not is_enabled() or not _plain(grad, params):
+        return False
+    kernel = _kernel("finish_gradient")
+    if kernel is None:
+        return False
+    t = grad.dtype.type
+    kernel(grad, params, int(n_coefs), t(alpha), t(scale))
+    return True
+
+
+def add_bias_activate(Z, b, activation):
+    """``Z += b`` then the hidden activation ``activation`` on ``Z``, in place."""
+    if (
+        activation not in KERNEL_ACTIVATIONS
+        or not is_enabled()
+        or Z.ndim != 2
+        or not _plain(Z, b)
+    ):
+        return False
+    kernel = _kernel(
+        "add_bias" if activation == "identity" else "add_bias_" + activation
+    )
+    if kernel is None:
+        return False
+    if activation == "leaky_relu":
+        kernel(Z, b, Z.dtype.type(LEAKY_RELU_SLOPE))
+    else:
+        kernel(Z, b)
+    return True
+
+
+def activation_derivative(A, delta, activation):
+    """``delta *= f'(A)`` in place for ``relu`` and ``leaky_relu``."""
+    if (
+        activation not in ("relu", "leaky_relu")
+        or not is_enabled()
+        or A.ndim != 2
+        or not _plain(A, delta)
+    ):
+        return False
+    kernel = _kernel(activation + "_derivative")
+    if kernel is None:
+        return False
+    t = A.dtype.type
+    if activation == "leaky_relu":
+        kernel(A, delta, t(LEAKY_RELU_SLOPE), t(1))
+    else:
+        kernel(A, delta, t(0), t(1))
+    return True
