@@ -11,7 +11,10 @@ The textbook loop, made fast::
 
 Modules: :mod:`~skbackprop.core.activations`, :mod:`~skbackprop.core.losses`,
 :mod:`~skbackprop.core.network`, :mod:`~skbackprop.core.initializers`,
-:mod:`~skbackprop.core.optimizers`, :mod:`~skbackprop.core.gradcheck`.
+:mod:`~skbackprop.core.optimizers`, :mod:`~skbackprop.core.proximal`,
+:mod:`~skbackprop.core.gradcheck`, and :mod:`~skbackprop.core.accel` (optional
+compiled kernels for the elementwise passes, bit-identical to the NumPy code,
+used when Numba is installed).
 """
 
 from .activations import ACTIVATIONS, DERIVATIVES

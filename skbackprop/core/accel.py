@@ -119,7 +119,7 @@ def _compile():
         warnings.warn(
             f"Numba could not be imported ({exc}); skbackprop runs its NumPy "
             "code instead.",
-            RuntimeWarning,
+            UserWarning,
             stacklevel=3,
         )
         return None

@@ -1,0 +1,399 @@
+"""Tests for skbackprop.core.accel: the compiled kernels give the NumPy code's bits.
+
+Each kernel is checked against the NumPy code it replaces, bit for bit, on
+arrays that include zeros of both signs, subnormals, huge values, infinities
+and NaNs, in float32 and float64. The kernels run two ways: as plain Python on
+NumPy scalars (the reference sources, checked with or without Numba) and
+compiled by Numba. Whole fits are then compared with the kernels on and off.
+"""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.datasets import load_digits
+
+from skbackprop import BackpropClassifier, LogisticRegressionGD
+from skbackprop.core import ACTIVATIONS, DERIVATIVES, SGD, Adam, Network, accel
+
+DTYPES = [np.float32, np.float64]
+
+
+@pytest.fixture(params=["python", "numba"])
+def engine(request, monkeypatch):
+    """Kernels switched on: uncompiled Python sources, or compiled by Numba."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+        monkeypatch.setitem(accel._state, "enabled", True)
+        assert accel._kernels() is not None
+    else:
+        monkeypatch.setitem(accel._state, "enabled", True)
+        monkeypatch.setitem(accel._state, "kernels", dict(accel._SOURCES))
+    return request.param
+
+
+@pytest.fixture
+def numba_on(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.setitem(accel._state, "enabled", True)
+    return True
+
+
+def _special(dtype, n, seed):
+    """Random values with the awkward ones mixed in."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(scale=3.0, size=n).astype(dtype)
+    info = np.finfo(dtype)
+    specials = np.array(
+        [0.0, -0.0, info.smallest_subnormal, -info.tiny, info.max, -info.max],
+        dtype=dtype,
+    )
+    where = rng.choice(n, size=min(n, len(specials)), replace=False)
+    x[where] = specials[: len(where)]
+    return x
+
+
+def _with_nonfinite(x, seed):
+    x = x.copy()
+    rng = np.random.default_rng(seed)
+    where = rng.choice(x.size, size=min(x.size, 3), replace=False)
+    x.flat[where] = np.array([np.nan, np.inf, -np.inf], dtype=x.dtype)[: len(where)]
+    return x
+
+
+def assert_same_bits(a, b):
+    """Equal dtype, shape and bits (NaNs in the same places, any payload)."""
+    assert a.dtype == b.dtype and a.shape == b.shape
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    np.testing.assert_array_equal(nan_a, nan_b)
+    ints = f"u{a.dtype.itemsize}"
+    bits_a, bits_b = a.view(ints)[~nan_a], b.view(ints)[~nan_b]
+    mismatch = np.flatnonzero(bits_a != bits_b)
+    assert mismatch.size == 0, (
+        f"{mismatch.size} elements differ, first: {a[~nan_a][mismatch[:3]]} vs "
+        f"{b[~nan_b][mismatch[:3]]}"
+    )
+
+
+def _numpy_and_kernel(func):
+    """Run ``func(use_kernels)`` with the kernels off then on; both results."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with accel.enabled(False):
+            expected = func(False)
+        got = func(True)
+    return expected, got
+
+
+# ------------------------------------------------------------ each kernel
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_step_bits(engine, dtype, nonfinite):
+    n = 40
+    p0 = _special(dtype, n, 0)
+    grads = [_special(dtype, n, s) for s in (1, 2, 3)]
+    if nonfinite:
+        grads[1] = _with_nonfinite(grads[1], 4)
+
+    def run(_):
+        opt = Adam(p0.copy(), learning_rate=1e-3, beta_1=0.8, epsilon=1e-7)
+        for k, g in enumerate(grads):
+            opt.learning_rate = [1e-3, np.float64(3e-4), 0.1][k]
+            opt.update(g)
+        return opt
+
+    a, b = _numpy_and_kernel(run)
+    for name in ("params", "m", "v"):
+        assert_same_bits(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.9, True), (0.5, False), (0.0, True)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sgd_step_bits(engine, dtype, momentum, nesterov):
+    n = 40
+    p0 = _special(dtype, n, 5)
+    grads = [_special(dtype, n, s) for s in (6, 7, 8)]
+
+    def run(_):
+        opt = SGD(p0.copy(), learning_rate=0.1, momentum=momentum, nesterov=nesterov)
+        for k, g in enumerate(grads):
+            opt.learning_rate = [0.1, np.float64(0.03), 1e-3][k]
+            opt.update(g)
+        return opt
+
+    a, b = _numpy_and_kernel(run)
+    assert_same_bits(a.params, b.params)
+    assert_same_bits(a.velocity, b.velocity)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-4, np.float64(0.3)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_finish_gradient_bits(engine, dtype, alpha):
+    n, n_coefs = 40, 31
+    g0, params = _special(dtype, n, 9), _special(dtype, n, 10)
+    scale = 7.0
+
+    def run(use):
+        g = g0.copy()
+        if use:
+            assert accel.finish_gradient(g, params, n_coefs, float(alpha), scale)
+        else:  # the NumPy code of Network.loss_and_gradient
+            if alpha:
+                g[:n_coefs] += np.multiply(params[:n_coefs], float(alpha))
+            g /= scale
+        return g
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("activation", accel.KERNEL_ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_bias_activate_bits(engine, dtype, activation, nonfinite):
+    Z0 = _special(dtype, 6 * 7, 11).reshape(6, 7)
+    if nonfinite:
+        Z0 = _with_nonfinite(Z0, 12)
+    b = _special(dtype, 7, 13)
+
+    def run(use):
+        Z = Z0.copy()
+        if use:
+            assert accel.add_bias_activate(Z, b, activation)
+        else:
+            Z += b
+            ACTIVATIONS[activation](Z)
+        return Z
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_activation_derivative_bits(engine, dtype, activation, nonfinite):
+    A = _special(dtype, 5 * 8, 14).reshape(5, 8)
+    A = ACTIVATIONS[activation](A)
+    d0 = _special(dtype, 5 * 8, 15).reshape(5, 8)
+    if nonfinite:
+        d0 = _with_nonfinite(d0, 16)
+
+    def run(use):
+        d = d0.copy()
+        if use:
+            assert accel.activation_derivative(A, d, activation)
+        else:
+            DERIVATIVES[activation](A, d)
+        return d
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    dtype=st.sampled_from(DTYPES),
+    activation=st.sampled_from(["relu", "leaky_relu"]),
+)
+def test_forward_backward_kernels_any_values(data, dtype, activation):
+    """Hypothesis: any finite or non-finite values, any small shape."""
+    pytest.importorskip("numba")
+    shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=9))
+    width = 32 if dtype == np.float32 else 64
+    elements = st.floats(width=width, allow_nan=True, allow_infinity=True)
+    Z0 = data.draw(hnp.arrays(dtype, shape, elements=elements))
+    b = data.draw(hnp.arrays(dtype, shape[1], elements=elements))
+    d0 = data.draw(hnp.arrays(dtype, shape, elements=elements))
+    saved = accel._state["enabled"]
+    accel._state["enabled"] = True
+    try:
+
+        def run(use):
+            Z, d = Z0.copy(), d0.copy()
+            if not (use and accel.add_bias_activate(Z, b, activation)):
+                assert not use
+                Z += b
+                ACTIVATIONS[activation](Z)
+            if not (use and accel.activation_derivative(Z, d, activation)):
+                assert not use
+                DERIVATIVES[activation](Z, d)
+            return np.concatenate([Z.ravel(), d.ravel()])
+
+        assert_same_bits(*_numpy_and_kernel(run))
+    finally:
+        accel._state["enabled"] = saved
+
+
+# ------------------------------------------------ what the kernels decline
+def test_kernels_decline_what_they_do_not_take(engine):
+    f32, f64 = np.ones((4, 3), np.float32), np.ones((4, 3))
+    b64 = np.ones(3)
+    assert not accel.add_bias_activate(f32, b64, "relu")  # mixed dtypes
+    assert not accel.add_bias_activate(f64[:, ::2], b64[:2], "relu")  # strided
+    assert not accel.add_bias_activate(f64, b64, "tanh")  # no kernel
+    assert not accel.add_bias_activate(f64.astype(int), b64.astype(int), "relu")
+    assert not accel.activation_derivative(f64, f64.copy(), "logistic")
+    assert not accel.adam_step(f64.ravel(), f64.ravel(), f64[:, 0], f64[:, 0], 0.9,
+                               0.999, 1e-3, 1e-8)  # fmt: skip
+    assert (f32 == 1).all() and (f64 == 1).all()  # nothing written
+    # SGD without momentum is one NumPy operation: nothing to fuse
+    assert not accel.sgd_step(f64.ravel(), f64.ravel(), f64.ravel(), 0.1, 0.0, True)
+
+
+def test_switched_off_nothing_runs(monkeypatch):
+    monkeypatch.setitem(accel._state, "enabled", False)
+    Z = np.full((2, 2), -1.0)
+    assert not accel.is_enabled()
+    assert not accel.add_bias_activate(Z, np.zeros(2), "relu")
+    assert (Z == -1).all()
+
+
+# ----------------------------------------------------------- the switch
+@pytest.mark.parametrize("value", ["0", "false", "OFF", " no "])
+def test_environment_variable_switches_off(monkeypatch, value):
+    monkeypatch.setenv("SKBACKPROP_NUMBA", value)
+    monkeypatch.setitem(accel._state, "enabled", None)
+    assert accel.is_enabled() is False
+
+
+def test_environment_default_follows_numba(monkeypatch):
+    monkeypatch.delenv("SKBACKPROP_NUMBA", raising=False)
+    monkeypatch.setitem(accel._state, "enabled", None)
+    assert accel.is_enabled() is accel.available()
+    monkeypatch.setenv("SKBACKPROP_NUMBA", "1")
+    monkeypatch.setitem(accel._state, "enabled", None)
+    assert accel.is_enabled() is accel.available()
+
+
+def test_enabled_context_restores_even_on_error(monkeypatch):
+    monkeypatch.setitem(accel._state, "enabled", True)
+    with pytest.raises(ZeroDivisionError), accel.enabled(False):
+        assert not accel.is_enabled()
+        1 / 0  # noqa: B018
+    assert accel.is_enabled()
+
+
+def test_enabled_without_numba_stays_off(monkeypatch):
+    monkeypatch.setattr(accel, "available", lambda: False)
+    with accel.enabled(True):
+        assert not accel.is_enabled()
+
+
+def test_broken_numba_falls_back_with_a_warning(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba -> ImportError
+    monkeypatch.setitem(accel._state, "enabled", True)
+    monkeypatch.setitem(accel._state, "kernels", None)
+    p = np.array([1.0, 2.0])
+    opt = Adam(p)
+    with pytest.warns(UserWarning, match="Numba could not be imported"):
+        opt.update(np.array([0.5, -0.5]))
+    assert not accel.is_enabled()
+    with accel.enabled(False):
+        ref = Adam(np.array([1.0, 2.0]))
+        ref.update(np.array([0.5, -0.5]))
+    assert_same_bits(p, ref.params)
+
+
+# ------------------------------------------------------------ whole fits
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:360] / 16, y[:360]
+
+
+def _fit_both(make, X, y, **fit):
+    def run(_):
+        return make().fit(X, y, **fit)
+
+    return _numpy_and_kernel(run)
+
+
+def _assert_same_model(a, b):
+    for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert_same_bits(p, q)
+    assert a.loss_curve_ == b.loss_curve_
+    assert a.n_iter_ == b.n_iter_
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "adam"},
+        {"solver": "adam", "alpha": 0.0, "activation": "leaky_relu"},
+        {"solver": "adam", "activation": ["relu", "identity"]},
+        {"solver": "adam", "activation": "tanh"},
+        {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": True},
+        {"solver": "sgd", "momentum": 0.5, "nesterovs_momentum": False},
+        {"solver": "sgd", "momentum": 0.0, "learning_rate": "invscaling"},
+        {"solver": "adam", "dropout": 0.2},
+        {"solver": "adam", "early_stopping": True, "n_iter_no_change": 2},
+        {"solver": "lbfgs", "activation": "leaky_relu"},
+    ],
+    ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()),
+)
+def test_fit_identical_with_and_without_kernels(numba_on, digits, dtype, params):
+    X, y = digits
+    max_iter = 20 if params["solver"] == "lbfgs" else 4
+
+    def make():
+        return BackpropClassifier(
+            hidden_layer_sizes=(16, 8), max_iter=max_iter, random_state=0, **params
+        )
+
+    a, b = _fit_both(make, X.astype(dtype), y)
+    _assert_same_model(a, b)
+    assert_same_bits(a.predict_proba(X), b.predict_proba(X))
+    if params.get("early_stopping"):
+        assert a.validation_scores_ == b.validation_scores_
+
+
+def test_weighted_sparse_and_partial_fit_identical(numba_on, digits):
+    X, y = digits
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+
+    def make():
+        return BackpropClassifier(hidden_layer_sizes=(12,), max_iter=3, random_state=0)
+
+    _assert_same_model(*_fit_both(make, sp.csr_matrix(X), y, sample_weight=w))
+
+    def partial(_):
+        model = make()
+        for _ in range(3):
+            model.partial_fit(X, y, classes=np.unique(y))
+        return model
+
+    _assert_same_model(*_numpy_and_kernel(partial))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_logistic_regression_identical(numba_on, digits, solver):
+    X, y = digits
+
+    def run(_):
+        return LogisticRegressionGD(solver=solver, max_iter=5, random_state=0).fit(X, y)
+
+    a, b = _numpy_and_kernel(run)
+    assert_same_bits(a.coef_, b.coef_)
+    assert_same_bits(a.intercept_, b.intercept_)
+
+
+def test_network_gradient_identical(numba_on):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    net = Network([5, 7, 6, 3], activation=["leaky_relu", "relu"])
+    net.initialize(rng)
+
+    def run(_):
+        loss = net.loss_and_gradient(X, Y, alpha=0.01)
+        return loss, net.grad.copy(), net.forward(X)
+
+    (la, ga, fa), (lb, gb, fb) = _numpy_and_kernel(run)
+    assert la == lb
+    assert_same_bits(ga, gb)
+    assert_same_bits(fa, fb)
