@@ -261,6 +261,7 @@ def test_integer_weights_are_repeated_rows_and_zero_weights_removed_rows(params)
         X_iris[kept], y_iris[kept], sample_weight=sw[kept]
     )
     tol = {"atol": 1e-6} if params["solver"] == "lbfgs" else {"rtol": 1e-9}
+    assert weighted.n_iter_ == repeated.n_iter_  # the same path
     for other in (repeated, removed):
         for a, b in zip(weighted.coefs_, other.coefs_):
             np.testing.assert_allclose(a, b, **tol)
@@ -327,12 +328,13 @@ def test_class_weight_balanced_is_balanced_sample_weight():
     by_hand = BackpropClassifier(**KW_LBFGS).fit(
         X_imb, y_imb, sample_weight=compute_sample_weight("balanced", y_imb)
     )
-    assert_same_weights(balanced, by_hand)
+    assert_same_weights(balanced, by_hand, rtol=0)
     plain = BackpropClassifier(**KW_LBFGS).fit(X_imb, y_imb)
-    # the rare class gains recall
+    # the rare class gains recall, and is predicted more often
     assert (balanced.predict(X_imb)[y_imb == 2] == 2).sum() >= (
         plain.predict(X_imb)[y_imb == 2] == 2
     ).sum()
+    assert (balanced.predict(X_imb) == 2).sum() >= (plain.predict(X_imb) == 2).sum()
     assert not np.allclose(balanced.coefs_[0], plain.coefs_[0])
 
 
@@ -530,11 +532,12 @@ def test_init_schemes_draw_the_documented_distributions():
     assert W.std() == pytest.approx(bound / np.sqrt(3), rel=0.02)
     assert np.abs(intercepts["glorot_uniform"][0]).max() <= bound
     for layer, fan in enumerate([fan_in, fan_hidden]):
+        rel = 0.02 if layer == 0 else 0.05  # 32000 weights, then 5000
         He = coefs["he_normal"][layer]
-        assert He.std() == pytest.approx(np.sqrt(2 / fan), rel=0.05)
+        assert He.std() == pytest.approx(np.sqrt(2 / fan), rel=rel)
         assert abs(He.mean()) < 0.1 * np.sqrt(2 / fan)
         normal = coefs["normal"][layer]
-        assert normal.std() == pytest.approx(0.01, rel=0.05)
+        assert normal.std() == pytest.approx(0.01, rel=rel)
         for init in ["he_normal", "normal"]:
             assert np.abs(intercepts[init][layer]).max() < 1e-250  # zero biases
     # the glorot bound for a logistic network is sqrt(2 / ...)
@@ -880,6 +883,8 @@ def test_schedules_set_the_documented_learning_rates(solver, schedule):
     )
     if schedule == "adaptive" and solver == "adam":  # ignored: stops as constant
         assert clf.n_iter_ == 3
+        constant = BackpropClassifier(**{**params, "learning_rate": "constant"})
+        assert_same_weights(clf, constant.fit(X_sched, y_sched), rtol=0)
         curve = curve[:3]
         expected = None
     assert clf.n_iter_ == len(curve)
