@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 import skbackprop
 from skbackprop import BackpropClassifier
+from skbackprop.core import accel
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -181,8 +182,10 @@ class GemmEpoch:
         the input buffer and takes one :class:`skbackprop.core.Adam` step on a
         parameter-sized vector: the work that any implementation with
         ``MLPClassifier``'s exact results has to do (its batch copy and its
-        twelve vector operations per Adam step), whatever it does about the
-        rest (bias, activations, loss, L2 penalty, bookkeeping).
+        Adam step), whatever it does about the rest (bias, activations, loss,
+        L2 penalty, bookkeeping). The Adam step is one compiled pass when the
+        kernels of :mod:`skbackprop.core.accel` are on, NumPy's twelve vector
+        operations when they are off.
         """
         from skbackprop.core import Adam
 
@@ -241,6 +244,7 @@ def machine_facts():
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
         f"skbackprop {skbackprop.__version__} ({where}), {torch_version}",
+        f"compiled kernels (skbackprop.core.accel): {kernel_facts()}",
     ]
     try:
         load = os.getloadavg()
@@ -248,6 +252,16 @@ def machine_facts():
     except OSError:
         pass
     return "\n".join(lines)
+
+
+def kernel_facts():
+    """Whether the compiled kernels run, and Numba's version."""
+    if not accel.available():
+        return "off (Numba not installed)"
+    import numba
+
+    state = "on" if accel.is_enabled() else "off (SKBACKPROP_NUMBA)"
+    return f"{state}, numba {numba.__version__}"
 
 
 def median(values):

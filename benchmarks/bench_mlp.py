@@ -8,14 +8,19 @@ c         a deeper network, 784-512-512-512-10, adam, batch 200, float32
 d         lbfgs on (b): time per L-BFGS iteration
 
 Each repeat runs every contender once, in turn, with the same parameters and
-``random_state``; the tables give medians over the repeats. "GEMM limit" is the
+``random_state``; the tables give medians over the repeats. "ours" is
+BackpropClassifier as installed with the ``fast`` extra (the compiled kernels
+of ``skbackprop.core.accel``, when Numba is installed); "ours, NumPy" is the same
+estimator with the kernels switched off (the default install). Their models
+are bit-identical ("kernels = NumPy" column). "GEMM limit" is the
 time of the epoch's matrix products alone (forward ``A @ W``, gradient
 ``A.T @ delta``, backward ``delta @ W.T``, same shapes, dtype and layouts),
 measured in the same repeats: the epoch's GEMM FLOPs divided by the throughput
 the BLAS reaches on those shapes. "floor" adds to it what any implementation
 with MLPClassifier's exact results must also do per batch: copy the batch's
-rows and take Adam's twelve vector operations over the parameters (see
-``GemmEpoch.run(floor=True)`` in ``_common.py``).
+rows and take one Adam step over the parameters, as one compiled pass ("floor")
+or as NumPy's twelve vector operations ("NumPy floor"); see
+``GemmEpoch.run(floor=True)`` in ``_common.py``.
 
 Run from the repository root, with OpenBLAS's core-type overrides unset::
 
@@ -32,6 +37,7 @@ from _common import (
     BackpropClassifier,
     GemmEpoch,
     MLPClassifier,
+    accel,
     digits,
     estimator_params,
     fit_estimator,
@@ -108,24 +114,44 @@ def run_case(name, epochs=None, repeats=None, use_torch=True):
         gemm_scale = 1.0
     with_torch = use_torch and torch is not None and solver != "lbfgs"
 
-    times = {"ours": [], "sklearn": [], "torch": [], "gemm": [], "floor": []}
+    kernels = accel.available()
+    times = {
+        "ours": [],
+        "numpy": [],
+        "sklearn": [],
+        "torch": [],
+        "gemm": [],
+        "floor": [],
+        "floor_numpy": [],
+    }
     acc = {}
-    # Warm-up: imports, first allocations, BLAS thread start-up.
+    # Warm-up: imports, kernel compilation, first allocations, BLAS threads.
     fit_estimator(BackpropClassifier, X, y, X_test, y_test, {**params, "max_iter": 1})
     fit_estimator(MLPClassifier, X, y, X_test, y_test, {**params, "max_iter": 1})
     gemm.run()
+    if solver != "lbfgs":
+        gemm.run(floor=True)
     for _ in range(repeats):
         # Idle BLAS threads of the previous contender (SciPy's, after L-BFGS)
         # spin for a while and would slow the next one down: let them settle.
         time.sleep(0.2)
         times["gemm"].append(gemm.run() * gemm_scale)
         if solver != "lbfgs":
-            times["floor"].append(gemm.run(floor=True))
+            if kernels:
+                times["floor"].append(gemm.run(floor=True))
+            with accel.enabled(False):
+                times["floor_numpy"].append(gemm.run(floor=True))
         time.sleep(0.2)
-        t, acc["ours"], ours = fit_estimator(
-            BackpropClassifier, X, y, X_test, y_test, params
-        )
-        times["ours"].append(t)
+        if kernels:
+            t, acc["ours"], ours = fit_estimator(
+                BackpropClassifier, X, y, X_test, y_test, params
+            )
+            times["ours"].append(t)
+        with accel.enabled(False):
+            t, acc["numpy"], ours_numpy = fit_estimator(
+                BackpropClassifier, X, y, X_test, y_test, params
+            )
+        times["numpy"].append(t)
         t, acc["sklearn"], theirs = fit_estimator(
             MLPClassifier, X, y, X_test, y_test, params
         )
@@ -137,10 +163,28 @@ def run_case(name, epochs=None, repeats=None, use_torch=True):
     same = max(
         float(np.max(np.abs(a - b)))
         for a, b in zip(
-            ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_
+            ours_numpy.coefs_ + ours_numpy.intercepts_,
+            theirs.coefs_ + theirs.intercepts_,
         )
     )
-    ratios = np.array(times["sklearn"]) / np.array(times["ours"])
+    identical = None
+    if kernels:
+        identical = all(
+            np.array_equal(a, b)
+            for a, b in zip(
+                ours.coefs_ + ours.intercepts_,
+                ours_numpy.coefs_ + ours_numpy.intercepts_,
+            )
+        ) and (
+            ours.loss_curve_ == ours_numpy.loss_curve_ if solver != "lbfgs" else True
+        )
+
+    def ratio(a, b):
+        if not times[a] or not times[b]:
+            return float("nan"), (float("nan"), float("nan"))
+        r = np.array(times[a]) / np.array(times[b])
+        return float(np.median(r)), (float(r.min()), float(r.max()))
+
     gemm_med = median(times["gemm"])
     row = {
         "case": name,
@@ -151,27 +195,21 @@ def run_case(name, epochs=None, repeats=None, use_torch=True):
         "epochs": epochs,
         "repeats": repeats,
         "ours": median(times["ours"]),
+        "numpy": median(times["numpy"]),
         "sklearn": median(times["sklearn"]),
         "torch": median(times["torch"]),
         "gemm": gemm_med,
-        "floor_x_gemm": (
-            float(np.median(np.array(times["floor"]) / np.array(times["gemm"])))
-            if times["floor"]
-            else float("nan")
-        ),
-        "speedup": float(np.median(ratios)),
-        "speedup_range": (float(ratios.min()), float(ratios.max())),
-        "ours_x_gemm": float(
-            np.median(np.array(times["ours"]) / np.array(times["gemm"]))
-        ),
-        "sklearn_x_gemm": float(
-            np.median(np.array(times["sklearn"]) / np.array(times["gemm"]))
-        ),
-        "torch_x_gemm": (
-            float(np.median(np.array(times["torch"]) / np.array(times["gemm"])))
-            if times["torch"]
-            else float("nan")
-        ),
+        "floor_x_gemm": ratio("floor", "gemm")[0],
+        "floor_numpy_x_gemm": ratio("floor_numpy", "gemm")[0],
+        "speedup": ratio("sklearn", "ours")[0],
+        "speedup_range": ratio("sklearn", "ours")[1],
+        "speedup_numpy": ratio("sklearn", "numpy")[0],
+        "speedup_numpy_range": ratio("sklearn", "numpy")[1],
+        "ours_x_gemm": ratio("ours", "gemm")[0],
+        "numpy_x_gemm": ratio("numpy", "gemm")[0],
+        "sklearn_x_gemm": ratio("sklearn", "gemm")[0],
+        "torch_x_gemm": ratio("torch", "gemm")[0],
+        "identical": identical,
         "gflop": gemm.flops * gemm_scale / 1e9,
         "acc": acc,
         "max_param_diff": same,
@@ -182,26 +220,33 @@ def run_case(name, epochs=None, repeats=None, use_torch=True):
 
 def print_table(rows):
     print(
-        "| case | layers | dtype | solver | ours ms | sklearn ms | torch ms | "
-        "GEMM limit ms (GFLOP) | speed-up vs sklearn (min-max) | ours / sklearn / "
-        "torch x GEMM limit | floor x GEMM limit | test acc ours / sklearn / "
-        "torch | max param diff |"
+        "| case | layers | dtype | solver | ours ms | ours, NumPy ms | sklearn ms | "
+        "torch ms | GEMM limit ms (GFLOP) | **speed-up vs sklearn** (min-max) | "
+        "speed-up, NumPy (min-max) | ours / NumPy / sklearn / torch x GEMM limit | "
+        "floor / NumPy floor x GEMM limit | test acc ours / sklearn / torch | "
+        "max param diff to sklearn | kernels = NumPy |"
     )
-    print("|" + " --- |" * 13)
+    print("|" + " --- |" * 16)
     for r in rows:
         gflops = r["gflop"] / r["gemm"] if r["gemm"] else float("nan")
         lo, hi = r["speedup_range"]
+        nlo, nhi = r["speedup_numpy_range"]
         torch_acc = r["acc"].get("torch")
+        ours_acc = r["acc"].get("ours", r["acc"]["numpy"])
+        same = {None: "-", True: "bit-identical", False: "**differ**"}
         print(
             f"| {r['case']} | {r['layers']} | {r['dtype']} | {r['solver']} | "
-            f"{ms(r['ours'])} | {ms(r['sklearn'])} | {ms(r['torch'])} | "
+            f"{ms(r['ours'])} | {ms(r['numpy'])} | {ms(r['sklearn'])} | "
+            f"{ms(r['torch'])} | "
             f"{ms(r['gemm'])} ({r['gflop']:.2f}, {gflops:.0f} GFLOP/s) | "
             f"**{r['speedup']:.2f}x** ({lo:.2f}-{hi:.2f}) | "
-            f"{r['ours_x_gemm']:.2f} / {r['sklearn_x_gemm']:.2f} / "
-            f"{r['torch_x_gemm']:.2f} | {r['floor_x_gemm']:.2f} | "
-            f"{r['acc']['ours']:.3f} / {r['acc']['sklearn']:.3f} / "
+            f"{r['speedup_numpy']:.2f}x ({nlo:.2f}-{nhi:.2f}) | "
+            f"{r['ours_x_gemm']:.2f} / {r['numpy_x_gemm']:.2f} / "
+            f"{r['sklearn_x_gemm']:.2f} / {r['torch_x_gemm']:.2f} | "
+            f"{r['floor_x_gemm']:.2f} / {r['floor_numpy_x_gemm']:.2f} | "
+            f"{ours_acc:.3f} / {r['acc']['sklearn']:.3f} / "
             f"{'-' if torch_acc is None else f'{torch_acc:.3f}'} | "
-            f"{r['max_param_diff']:.1e} |"
+            f"{r['max_param_diff']:.1e} | {same[r['identical']]} |"
         )
     for r in rows:
         if r["evals_per_iter"]:

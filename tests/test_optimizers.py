@@ -143,7 +143,15 @@ def test_update_in_place_keeps_dtype(kind, dtype):
     views = net.coefs + net.intercepts
     before = net.params.copy()
     opt = _make(kind, net.params)
-    state = [a for a in vars(opt).values() if isinstance(a, np.ndarray)]
+
+    def state_vectors():  # scratch space (private, allocated on use) aside
+        return [
+            a
+            for k, a in vars(opt).items()
+            if isinstance(a, np.ndarray) and not k.startswith("_")
+        ]
+
+    state = state_vectors()
     for g in _grads(size=net.n_params):
         net.grad[:] = g
         opt.update(net.grad)
@@ -152,8 +160,10 @@ def test_update_in_place_keeps_dtype(kind, dtype):
     assert not np.allclose(net.params, before)
     assert all(a.dtype == dtype for a in [net.params, *state])
     # the state vectors are updated in place, never replaced
-    after = [a for a in vars(opt).values() if isinstance(a, np.ndarray)]
+    after = state_vectors()
     assert len(after) == len(state) and all(a is b for a, b in zip(after, state))
+    scratch = [a for a in vars(opt).values() if isinstance(a, np.ndarray)]
+    assert all(a.dtype == dtype for a in scratch)
 
 
 @pytest.mark.parametrize("kind", ["sgd", "adam"])

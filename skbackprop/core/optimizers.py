@@ -68,17 +68,20 @@ class SGD:
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
+        self._scratch = None  # allocated by the first NumPy step (not by kernels)
         self.t = 0
 
     def update(self, grad):
         """Take one step along ``-grad`` (in place)."""
         # Python floats: NumPy casts them to the vector's dtype, as the kernel does
         lr, mu = float(self.learning_rate), float(self.momentum)
-        v, tmp = self.velocity, self._scratch
+        v = self.velocity
         self.t += 1
         if accel.sgd_step(self.params, grad, v, lr, mu, self.nesterov):
             return
+        tmp = self._scratch
+        if tmp is None:
+            tmp = self._scratch = np.empty_like(self.params)
         np.multiply(grad, lr, out=tmp)  # tmp = lr * grad
         if mu == 0:
             self.params -= tmp
@@ -102,7 +105,7 @@ class SGD:
         new.__dict__.update(self.__dict__)
         new.params = params
         new.velocity = self.velocity.copy()
-        new._scratch = np.empty_like(params)
+        new._scratch = None
         return new
 
 
@@ -139,19 +142,23 @@ class Adam:
         self.t = 0
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
-        self._update = np.empty(min(params.size, _CHUNK), dtype=params.dtype)
+        # scratch space of the NumPy step, allocated by its first call (the
+        # compiled kernel needs none)
+        self._scratch = self._update = None
 
     def update(self, grad):
         """Take one Adam step from ``grad`` (in place)."""
         b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
-        tmp, upd = self._scratch, self._update
         self.t += 1
         # a Python float: NumPy casts it to the vector's dtype, as the kernel does
         step = float(self.learning_rate) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         eps = float(self.epsilon)
         if accel.adam_step(self.params, grad, m, v, b1, b2, step, eps):
             return
+        if self._scratch is None:
+            self._scratch = np.empty_like(self.params)
+            self._update = np.empty(min(m.size, _CHUNK), dtype=m.dtype)
+        tmp, upd = self._scratch, self._update
         # the operation order of MLPClassifier's Adam, so results match it
         np.multiply(grad, 1 - b1, out=tmp)
         m *= b1
@@ -183,8 +190,7 @@ class Adam:
         new.params = params
         new.m = self.m.copy()
         new.v = self.v.copy()
-        new._scratch = np.empty_like(params)
-        new._update = np.empty(min(params.size, _CHUNK), dtype=params.dtype)
+        new._scratch = new._update = None
         return new
 
 
