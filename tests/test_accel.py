@@ -252,6 +252,20 @@ def test_switched_off_nothing_runs(monkeypatch):
     assert (Z == -1).all()
 
 
+def test_warm_up_compiles_every_kernel_for_each_dtype(numba_on):
+    assert accel.warm_up()
+    for name, kernel in accel._kernels().items():
+        dtypes = {sig[0].dtype.name for sig in kernel.signatures}
+        assert {"float32", "float64"} <= dtypes, name
+
+
+def test_warm_up_does_nothing_when_off(monkeypatch):
+    monkeypatch.setitem(accel._state, "enabled", False)
+    monkeypatch.setitem(accel._state, "kernels", None)
+    assert accel.warm_up() is False
+    assert accel._state["kernels"] is None
+
+
 # ----------------------------------------------------------- the switch
 @pytest.mark.parametrize("value", ["0", "false", "OFF", " no "])
 def test_environment_variable_switches_off(monkeypatch, value):

@@ -136,6 +136,22 @@ def test_default_run_compares_with_scikit_learn(capsys):
     assert "BackpropClassifier: epoch    2  loss" in out  # progress
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kernels", [True, False])
+def test_run_says_whether_the_compiled_kernels_run(capsys, kernels):
+    from skbackprop.core import accel
+
+    with accel.enabled(kernels):
+        main(["--model", "backprop", "--no-compare", *FAST])
+    out = capsys.readouterr().out
+    if kernels and accel.available():
+        assert re.search(r"compiled kernels: on \(Numba [\d.]+\), loaded in", out)
+    elif accel.available():
+        assert "compiled kernels: off (switched off)" in out
+    else:
+        assert 'compiled kernels: off (pip install "skbackprop[fast]"' in out
+
+
 def test_progress_and_quiet(capsys):
     main(["--model", "backprop", "--no-compare", "--max-iter", "10", "--hidden", "8"])
     out = capsys.readouterr().out
