@@ -5,13 +5,15 @@ forward, loss, backward, L2 penalty, Adam) with a timer around each phase, on
 the benchmark cases of ``bench_mlp.py``, and prints microseconds per batch and
 shares. The replay calls the same core functions in the same order as
 :meth:`Network.loss_and_gradient` (it checks that its gradient and loss are the
-same), so the phases add up to the real step; the timers add about 1 us.
+same), so the phases add up to the real step; the timers add about 1 us. The
+compiled kernels of ``skbackprop.core.accel`` run where Numba is installed;
+``--numpy`` switches them off.
 
 Run from the repository root::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/profile_step.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/profile_step.py \
-        --cases a32 --epochs 3
+        --cases a32 --epochs 3 --numpy
 """
 
 import argparse
@@ -21,7 +23,7 @@ import numpy as np
 from _common import digits, machine_facts, synthetic
 
 from skbackprop._training import _BatchGatherer
-from skbackprop.core import Adam, Network
+from skbackprop.core import Adam, Network, accel
 from skbackprop.core.activations import ACTIVATIONS, DERIVATIVES
 
 CASES = {
@@ -51,13 +53,17 @@ def step(net, opt, gather, idx, alpha, acc):
         Z = buf.A[layer] if layer < L - 1 else buf.Z_out
         np.matmul(A_prev, net.coefs[layer], out=Z)
         mark("GEMM forward A @ W")
-        Z += net.intercepts[layer]
-        mark("bias add")
         if layer < L - 1:
-            ACTIVATIONS[net.activations[layer]](Z)
-            mark("activation")
+            name = net.activations[layer]
+            if not accel.add_bias_activate(Z, net.intercepts[layer], name):
+                Z += net.intercepts[layer]
+                ACTIVATIONS[name](Z)
+            mark("bias add + activation")
             inputs.append(Z)
             A_prev = Z
+        else:
+            Z += net.intercepts[layer]
+            mark("bias add (output)")
     per_sample = loss_fn.value_and_activate(Y_b, buf.Z_out, buf.A_out)
     data_loss = float(per_sample.sum())
     mark("softmax + log-loss")
@@ -75,15 +81,18 @@ def step(net, opt, gather, idx, alpha, acc):
             prev = buf.delta[layer - 1]
             np.matmul(delta, net.coefs[layer].T, out=prev)
             mark("GEMM backward delta @ W.T")
-            DERIVATIVES[net.activations[layer - 1]](buf.A[layer - 1], prev)
+            name = net.activations[layer - 1]
+            if not accel.activation_derivative(buf.A[layer - 1], prev, name):
+                DERIVATIVES[name](buf.A[layer - 1], prev)
             mark("activation derivative")
             delta = prev
-    scratch = net._penalty_scratch()
-    for i in range(0, net.n_coefs, scratch.size):
-        j = min(i + scratch.size, net.n_coefs)
-        np.multiply(W_all[i:j], alpha, out=scratch[: j - i])
-        net.grad[i:j] += scratch[: j - i]
-    net.grad /= n
+    if not accel.finish_gradient(net.grad, net.params, net.n_coefs, alpha, float(n)):
+        scratch = net._penalty_scratch()
+        for i in range(0, net.n_coefs, scratch.size):
+            j = min(i + scratch.size, net.n_coefs)
+            np.multiply(W_all[i:j], alpha, out=scratch[: j - i])
+            net.grad[i:j] += scratch[: j - i]
+        net.grad /= n
     mark("gradient + alpha W, / n")
     opt.update(net.grad)
     mark("Adam update")
@@ -149,10 +158,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="a32,a64,b")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument(
+        "--numpy", action="store_true", help="the NumPy code (kernels off)"
+    )
     args = parser.parse_args()
-    print(machine_facts())
-    for name in args.cases.split(","):
-        profile(name, args.epochs)
+    with accel.enabled(not args.numpy):
+        print(machine_facts())
+        for name in args.cases.split(","):
+            profile(name, args.epochs)
 
 
 if __name__ == "__main__":
