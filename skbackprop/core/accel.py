@@ -261,13 +261,18 @@ _SOURCES = {
 # NumPy code (kernels off, or an array the kernels do not take).
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _plain(*arrays):
-    """Whether every array is a contiguous float ndarray of one dtype."""
+    """Whether every array is a C-contiguous float ndarray of one dtype."""
     dtype = arrays[0].dtype
-    return dtype in (np.float32, np.float64) and all(
-        type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous
-        for a in arrays
-    )
+    if dtype not in _FLOATS:
+        return False
+    for a in arrays:  # a loop, not all(genexpr): this runs every step
+        if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
