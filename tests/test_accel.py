@@ -312,6 +312,25 @@ def test_broken_numba_falls_back_with_a_warning(monkeypatch):
     assert_same_bits(p, ref.params)
 
 
+def test_no_writable_cache_compiles_in_memory(numba_on, monkeypatch):
+    import numba
+
+    njit = numba.njit
+
+    def njit_without_cache(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available")
+        return njit(*args, cache=cache, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit_without_cache)
+    monkeypatch.setitem(accel._state, "kernels", None)
+    kernels = accel._kernels()
+    assert set(kernels) == set(accel._SOURCES)
+    Z = np.array([[-1.0, 2.0]])
+    assert accel.add_bias_activate(Z, np.zeros(2), "relu")
+    assert Z.tolist() == [[0.0, 2.0]]
+
+
 # ------------------------------------------------------------ whole fits
 @pytest.fixture(scope="module")
 def digits():

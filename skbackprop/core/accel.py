@@ -153,8 +153,19 @@ def _compile():
         return None
     # error_model="numpy": division by zero gives inf/nan as in NumPy (and
     # lets the loops vectorise); fastmath stays off: no contraction into FMA.
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return {name: jit(func) for name, func in _SOURCES.items()}
+    options = {"nogil": True, "error_model": "numpy"}
+    try:
+        return {
+            name: numba.njit(cache=True, **options)(func)
+            for name, func in _SOURCES.items()
+        }
+    except RuntimeError:
+        # Numba found nowhere to write its cache (a read-only install and no
+        # writable NUMBA_CACHE_DIR): compile in memory, once per process.
+        return {
+            name: numba.njit(cache=False, **options)(func)
+            for name, func in _SOURCES.items()
+        }
 
 
 def _kernel(name):
