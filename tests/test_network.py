@@ -8,18 +8,12 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
 
-from skbackprop.core import Network, accel, check_gradient, numerical_gradient
+from skbackprop.core import Network, check_gradient, numerical_gradient
 from skbackprop.core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from skbackprop.core.gradcheck import relative_error
 
-
-@pytest.fixture(autouse=True, params=["numpy", "kernels"])
-def engine(request):
-    """Every test twice: the NumPy code, and the compiled kernels where installed."""
-    if request.param == "kernels" and not accel.available():
-        pytest.skip("Numba is not installed")
-    with accel.enabled(request.param == "kernels"):
-        yield request.param
+# Every test twice: the NumPy code, and the compiled kernels (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("numpy_and_kernels")
 
 
 # (loss, output activation, number of outputs): every pair in LOSSES, with the

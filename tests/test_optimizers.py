@@ -7,17 +7,11 @@ import pytest
 from scipy.optimize import OptimizeResult
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from skbackprop.core import SCHEDULES, SGD, Adam, Network, accel, lbfgs
+from skbackprop.core import SCHEDULES, SGD, Adam, Network, lbfgs
 from skbackprop.core.optimizers import Adaptive, Constant, Cosine, InvScaling, Step
 
-
-@pytest.fixture(autouse=True, params=["numpy", "kernels"])
-def engine(request):
-    """Every test twice: the NumPy code, and the compiled kernels where installed."""
-    if request.param == "kernels" and not accel.available():
-        pytest.skip("Numba is not installed")
-    with accel.enabled(request.param == "kernels"):
-        yield request.param
+# Every test twice: the NumPy code, and the compiled kernels (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("numpy_and_kernels")
 
 
 N_STEPS = 5
