@@ -403,12 +403,15 @@ def test_weighted_sparse_and_partial_fit_identical(numba_on, digits):
     _assert_same_model(*_numpy_and_kernel(partial))
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_logistic_regression_identical(numba_on, digits, solver):
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
+def test_logistic_regression_identical(numba_on, digits, solver, l1_ratio):
     X, y = digits
 
     def run(_):
-        return LogisticRegressionGD(solver=solver, max_iter=5, random_state=0).fit(X, y)
+        return LogisticRegressionGD(
+            solver=solver, l1_ratio=l1_ratio, max_iter=5, random_state=0
+        ).fit(X, y)
 
     a, b = _numpy_and_kernel(run)
     assert_same_bits(a.coef_, b.coef_)
