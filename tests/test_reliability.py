@@ -288,6 +288,32 @@ class RaisingCallback:
         return False
 
 
+def test_failed_partial_fit_leaves_the_training_state_as_it_was():
+    """Training after a failed call goes on exactly as if it had not happened."""
+    pytest.importorskip("sklearn.callback")
+    classes = np.unique(y0)
+
+    def model():
+        est = BackpropClassifier((6,), random_state=0, batch_size=10)
+        for _ in range(3):
+            est.partial_fit(X0, y0, classes=classes)
+        return est
+
+    clean, failed = model(), model()
+    failed.set_callbacks(RaisingCallback(at=1))
+    with pytest.raises(Boom):
+        failed.partial_fit(X0[::-1], y0[::-1])
+    failed.set_callbacks()
+    for est in (clean, failed):
+        est.partial_fit(X0, y0)
+    assert failed.loss_curve_ == clean.loss_curve_ and len(clean.loss_curve_) == 4
+    assert failed.t_ == clean.t_ and failed.n_iter_ == clean.n_iter_
+    for a, b in zip(
+        failed.coefs_ + failed.intercepts_, clean.coefs_ + clean.intercepts_
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
 def test_exception_from_a_callback_propagates_and_keeps_the_model(make):
     pytest.importorskip("sklearn.callback")
