@@ -115,13 +115,12 @@ def warm_up(dtypes=(np.float64, np.float32)):
     if not is_enabled():
         return False
     for dtype in dtypes:
-        t = np.dtype(dtype).type
         one = np.ones(1, dtype)
         two_d = np.ones((1, 1), dtype)
         adam_step(one.copy(), one, one.copy(), one.copy(), 0.9, 0.999, 1e-3, 1e-8)
         for nesterov in (True, False):
             sgd_step(one.copy(), one, one.copy(), 0.1, 0.9, nesterov)
-        finish_gradient(one.copy(), one, 1, 1e-4, t(1))
+        finish_gradient(one.copy(), one, 1, 1e-4, 1.0)
         for name in KERNEL_ACTIVATIONS:
             add_bias_activate(two_d.copy(), one, name)
             activation_derivative(two_d, two_d.copy(), name)
@@ -151,28 +150,27 @@ def _compile():
             stacklevel=3,
         )
         return None
-    # error_model="numpy": division by zero gives inf/nan as in NumPy (and
-    # lets the loops vectorise); fastmath stays off: no contraction into FMA.
-    options = {"nogil": True, "error_model": "numpy"}
+
+    def jit_all(cache):
+        # error_model="numpy": division by zero gives inf/nan as in NumPy (and
+        # lets the loops vectorise); fastmath stays off: no contraction into FMA.
+        jit = numba.njit(cache=cache, nogil=True, error_model="numpy")
+        return {name: jit(func) for name, func in _SOURCES.items()}
+
     try:
-        return {
-            name: numba.njit(cache=True, **options)(func)
-            for name, func in _SOURCES.items()
-        }
+        return jit_all(cache=True)
     except RuntimeError:
         # Numba found nowhere to write its cache (a read-only install and no
         # writable NUMBA_CACHE_DIR): compile in memory, once per process.
-        return {
-            name: numba.njit(cache=False, **options)(func)
-            for name, func in _SOURCES.items()
-        }
+        return jit_all(cache=False)
 
 
-def _kernel(name):
-    kernels = _kernels()
-    if kernels is None:
+def _ready(name, *arrays):
+    """The kernel ``name`` if the kernels are on and take ``arrays``, else None."""
+    if not is_enabled() or not _plain(*arrays):
         return None
-    return kernels[name]
+    kernels = _kernels()
+    return None if kernels is None else kernels[name]
 
 
 # ----------------------------------------------------------- kernel sources
@@ -291,9 +289,7 @@ def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
 
     Returns False (doing nothing) when the kernels are off.
     """
-    if not is_enabled() or not _plain(params, grad, m, v):
-        return False
-    kernel = _kernel("adam_step")
+    kernel = _ready("adam_step", params, grad, m, v)
     if kernel is None:
         return False
     t = params.dtype.type
@@ -319,9 +315,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
     Without momentum the NumPy step is one operation (and leaves the velocity
     alone): nothing to fuse, so False.
     """
-    if momentum == 0 or not is_enabled() or not _plain(params, grad, velocity):
-        return False
-    kernel = _kernel("sgd_step")
+    kernel = None if momentum == 0 else _ready("sgd_step", params, grad, velocity)
     if kernel is None:
         return False
     t = params.dtype.type
@@ -331,9 +325,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
 
 def finish_gradient(grad, params, n_coefs, alpha, scale):
     """``grad[:n_coefs] += alpha * params[:n_coefs]``, then ``grad /= scale``."""
-    if not is_enabled() or not _plain(grad, params):
-        return False
-    kernel = _kernel("finish_gradient")
+    kernel = _ready("finish_gradient", grad, params)
     if kernel is None:
         return False
     t = grad.dtype.type
@@ -343,16 +335,10 @@ def finish_gradient(grad, params, n_coefs, alpha, scale):
 
 def add_bias_activate(Z, b, activation):
     """``Z += b`` then the hidden activation ``activation`` on ``Z``, in place."""
-    if (
-        activation not in KERNEL_ACTIVATIONS
-        or not is_enabled()
-        or Z.ndim != 2
-        or not _plain(Z, b)
-    ):
+    if activation not in KERNEL_ACTIVATIONS or Z.ndim != 2:
         return False
-    kernel = _kernel(
-        "add_bias" if activation == "identity" else "add_bias_" + activation
-    )
+    name = "add_bias" if activation == "identity" else "add_bias_" + activation
+    kernel = _ready(name, Z, b)
     if kernel is None:
         return False
     if activation == "leaky_relu":
@@ -364,14 +350,9 @@ def add_bias_activate(Z, b, activation):
 
 def activation_derivative(A, delta, activation):
     """``delta *= f'(A)`` in place for ``relu`` and ``leaky_relu``."""
-    if (
-        activation not in ("relu", "leaky_relu")
-        or not is_enabled()
-        or A.ndim != 2
-        or not _plain(A, delta)
-    ):
+    if activation not in ("relu", "leaky_relu") or A.ndim != 2:
         return False
-    kernel = _kernel(activation + "_derivative")
+    kernel = _ready(activation + "_derivative", A, delta)
     if kernel is None:
         return False
     t = A.dtype.type

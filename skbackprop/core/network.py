@@ -462,17 +462,18 @@ class Network:
         # MLPClassifier's (A^T delta + alpha W) / sum(s_i), over the flat
         # vector whatever the depth. alpha * W goes through a small buffer,
         # chunk by chunk: no allocation per call and no parameter-sized scratch.
-        if accel.finish_gradient(self.grad, self.params, self.n_coefs, alpha, sw_sum):
-            return loss
-        if alpha:
-            scratch = self._penalty_scratch()
-            G_all, n_coefs, c = self.grad, self.n_coefs, scratch.size
-            for i in range(0, n_coefs, c):
-                j = min(i + c, n_coefs)
-                aW = scratch[: j - i]
-                np.multiply(W_all[i:j], alpha, out=aW)
-                G_all[i:j] += aW
-        self.grad /= sw_sum
+        if not accel.finish_gradient(
+            self.grad, self.params, self.n_coefs, alpha, sw_sum
+        ):
+            if alpha:
+                scratch = self._penalty_scratch()
+                G_all, n_coefs, c = self.grad, self.n_coefs, scratch.size
+                for i in range(0, n_coefs, c):
+                    j = min(i + c, n_coefs)
+                    aW = scratch[: j - i]
+                    np.multiply(W_all[i:j], alpha, out=aW)
+                    G_all[i:j] += aW
+            self.grad /= sw_sum
         return loss
 
     def _penalty_scratch(self):
