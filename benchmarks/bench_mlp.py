@@ -169,14 +169,15 @@ def run_case(name, epochs=None, repeats=None, use_torch=True):
     )
     identical = None
     if kernels:
-        identical = all(
-            np.array_equal(a, b)
-            for a, b in zip(
-                ours.coefs_ + ours.intercepts_,
-                ours_numpy.coefs_ + ours_numpy.intercepts_,
+        identical = (
+            all(
+                np.array_equal(a, b)
+                for a, b in zip(
+                    ours.coefs_ + ours.intercepts_,
+                    ours_numpy.coefs_ + ours_numpy.intercepts_,
+                )
             )
-        ) and (
-            ours.loss_curve_ == ours_numpy.loss_curve_ if solver != "lbfgs" else True
+            and ours.loss_curve_ == ours_numpy.loss_curve_
         )
 
     def ratio(a, b):
