@@ -193,6 +193,81 @@ def test_activation_derivative_bits(engine, dtype, activation, nonfinite):
     assert_same_bits(*_numpy_and_kernel(run))
 
 
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("n_cols", [1, 2, 10, 100])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_column_sums_bits(engine, dtype, n_cols, nonfinite):
+    # magnitudes spread over 1e-9 .. 1e9: the order of the additions shows
+    rng = np.random.default_rng(17)
+    scale = np.exp(rng.uniform(-20, 20, size=(50, n_cols)))
+    D = (_special(np.float64, 50 * n_cols, 18).reshape(50, n_cols) * scale).astype(
+        dtype
+    )
+    if nonfinite:
+        D = _with_nonfinite(D, 19)
+
+    def run(use):
+        out = np.full(n_cols, 5, dtype)
+        if not (use and accel.column_sums(D, out)):
+            assert not use or n_cols == 1  # one column: NumPy sums it pairwise
+            np.add.reduce(D, axis=0, out=out)
+        return out
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("n_cols", [1, 2, 10])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_subtract_row_max_bits(engine, dtype, n_cols, nonfinite):
+    with np.errstate(over="ignore"):
+        Z = (_special(dtype, 30 * n_cols, 20) * dtype(10)).reshape(30, n_cols)
+    Z[:3] = 0.0  # rows of zeros of both signs: the maximum's sign is free
+    Z[1, 0] = Z[2, -1] = -0.0
+    if nonfinite:
+        Z = _with_nonfinite(Z, 21)
+
+    def run(use):
+        A, m = np.empty_like(Z), np.empty((len(Z), 1), dtype)
+        if not (use and accel.subtract_row_max(Z, A, m)):
+            assert not use
+            m = Z.max(axis=1, keepdims=True)
+            np.subtract(Z, m, out=A)
+        # + 0.0 turns -0.0 into 0.0: the one freedom the kernel takes, which
+        # neither exp(A) nor lse + m can see
+        return np.concatenate([(A + 0.0).ravel(), (m + 0.0).ravel()])
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_log_loss_bits(engine, dtype, nonfinite):
+    """The softmax, its per-sample log-loss and the (weighted) sums."""
+    rng = np.random.default_rng(22)
+    with np.errstate(over="ignore"):
+        Z = (_special(dtype, 40 * 10, 23) * dtype(5)).reshape(40, 10)
+    Z[0] = 0.0
+    Z[0, 3] = -0.0
+    if nonfinite:
+        Z = _with_nonfinite(Z, 24)
+    Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 40)]
+    sw = rng.uniform(0.1, 3, 40).astype(dtype)
+    loss = Network([3, 10], out_activation="softmax").loss
+
+    def run(_):
+        A1, A2, A3 = np.empty_like(Z), np.empty_like(Z), np.empty_like(Z)
+        total = loss.sum_and_activate(Y, Z, A1)
+        weighted = loss.sum_and_activate(Y, Z, A2, sw)
+        per_sample = loss.value_and_activate(Y, Z, A3)
+        sums = np.array([total, weighted], dtype=np.float64)
+        return np.concatenate([A1.ravel(), A2.ravel(), A3.ravel(), per_sample]), sums
+
+    (a, sums_a), (b, sums_b) = _numpy_and_kernel(run)
+    assert_same_bits(a, b)
+    assert_same_bits(sums_a, sums_b)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     data=st.data(),
@@ -200,7 +275,7 @@ def test_activation_derivative_bits(engine, dtype, activation, nonfinite):
     activation=st.sampled_from(["relu", "leaky_relu"]),
 )
 def test_forward_backward_kernels_any_values(data, dtype, activation):
-    """Hypothesis: any finite or non-finite values, any small shape."""
+    """Hypothesis: any values, any small shape; forward, derivative, bias sums."""
     pytest.importorskip("numba")
     shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=9))
     width = 32 if dtype == np.float32 else 64
@@ -221,7 +296,11 @@ def test_forward_backward_kernels_any_values(data, dtype, activation):
             if not (use and accel.activation_derivative(Z, d, activation)):
                 assert not use
                 DERIVATIVES[activation](Z, d)
-            return np.concatenate([Z.ravel(), d.ravel()])
+            sums = np.empty(d.shape[1], dtype)
+            if not (use and accel.column_sums(d, sums)):
+                assert not use or d.shape[1] == 1
+                np.add.reduce(d, axis=0, out=sums)
+            return np.concatenate([Z.ravel(), d.ravel(), sums])
 
         assert_same_bits(*_numpy_and_kernel(run))
     finally:

@@ -124,6 +124,9 @@ def warm_up(dtypes=(np.float64, np.float32)):
         for name in KERNEL_ACTIVATIONS:
             add_bias_activate(two_d.copy(), one, name)
             activation_derivative(two_d, two_d.copy(), name)
+        pair = np.ones((1, 2), dtype)
+        column_sums(pair, np.ones(2, dtype))
+        subtract_row_max(pair, pair.copy(), two_d.copy())
     return is_enabled()
 
 
@@ -239,6 +242,30 @@ def _add_bias_leaky_relu(Z, b, slope):
             Z[r, j] = z if (z >= zs or z != z) else zs
 
 
+def _column_sums(D, out):
+    # np.add.reduce(D, axis=0, out=out): with two or more columns NumPy adds
+    # the rows in order to a running sum that starts at 0 (a single column is
+    # contiguous and NumPy sums it pairwise: the entry point declines that)
+    for j in range(D.shape[1]):
+        out[j] = 0
+    for r in range(D.shape[0]):
+        for j in range(D.shape[1]):
+            out[j] += D[r, j]
+
+
+def _subtract_row_max(Z, A, m):
+    # m = np.maximum.reduce(Z, axis=1, keepdims=True) (NaN wins); A = Z - m
+    for r in range(Z.shape[0]):
+        top = Z[r, 0]
+        for j in range(1, Z.shape[1]):
+            z = Z[r, j]
+            if not (top >= z or top != top):
+                top = z
+        m[r, 0] = top
+        for j in range(Z.shape[1]):
+            A[r, j] = Z[r, j] - top
+
+
 def _relu_derivative(A, delta, zero, one):
     # delta *= (A > 0)  (a multiplication: -x * 0 is -0.0, nan * 0 is nan)
     for r in range(A.shape[0]):
@@ -262,6 +289,8 @@ _SOURCES = {
     "add_bias_leaky_relu": _add_bias_leaky_relu,
     "relu_derivative": _relu_derivative,
     "leaky_relu_derivative": _leaky_relu_derivative,
+    "column_sums": _column_sums,
+    "subtract_row_max": _subtract_row_max,
 }
 
 
@@ -360,4 +389,34 @@ def activation_derivative(A, delta, activation):
         kernel(A, delta, t(LEAKY_RELU_SLOPE), t(1))
     else:
         kernel(A, delta, t(0), t(1))
+    return True
+
+
+def column_sums(D, out):
+    """``np.add.reduce(D, axis=0, out=out)``: a bias's gradient, rows in order.
+
+    Declines (False) a single column, which NumPy sums pairwise.
+    """
+    if D.ndim != 2 or D.shape[1] < 2 or out.shape != D.shape[1:]:
+        return False
+    kernel = _ready("column_sums", D, out)
+    if kernel is None:
+        return False
+    kernel(D, out)
+    return True
+
+
+def subtract_row_max(Z, A, m):
+    """``m[:] = Z.max(axis=1, keepdims=True)`` and ``A[:] = Z - m``: softmax's shift.
+
+    ``m`` has shape ``(n_samples, 1)``. The maximum is exact; of two zeros it
+    may keep either sign, which no result of the softmax or its log-sum-exp
+    can tell apart.
+    """
+    if Z.ndim != 2 or Z.shape[1] < 1 or A.shape != Z.shape or m.shape != (len(Z), 1):
+        return False
+    kernel = _ready("subtract_row_max", Z, A, m)
+    if kernel is None:
+        return False
+    kernel(Z, A, m)
     return True

@@ -10,9 +10,10 @@ has two methods, side by side:
     the output-layer error ``dL_i/dZ``, written into ``out``: the start of the
     backward pass.
 
-The training pass calls ``value_and_activate(Y, Z, A)``, which writes the
-activation into ``A`` and returns the value, sharing the work the two have in
-common: the softmax log-loss computes its log-sum-exp from the softmax's own
+The training pass calls ``sum_and_activate(Y, Z, A, sample_weight)``, which
+writes the activation into ``A`` and returns the (weighted) sum of the values
+(``value_and_activate`` returns them per sample), sharing the work the two have
+in common: the softmax log-loss computes its log-sum-exp from the softmax's own
 exponentials and row sums.
 
 Computing the value from the logits ``Z`` rather than from probabilities keeps
@@ -42,6 +43,7 @@ array([[ 1., -1.,  0.]])
 
 import numpy as np
 
+from . import accel
 from .activations import ACTIVATIONS, row_max
 
 
@@ -83,6 +85,17 @@ class Loss:
         self.activate(A)
         return self.value(Y, Z, A)
 
+    def sum_and_activate(self, Y, Z, A, sample_weight=None):
+        """Write the activation of ``Z`` into ``A``; return the summed loss.
+
+        The (weighted) sum over samples of :meth:`value_and_activate`, as a
+        Python float: ``sum_i s_i L_i``, every ``s_i = 1`` without weights.
+        """
+        per_sample = self.value_and_activate(Y, Z, A)
+        if sample_weight is None:
+            return float(per_sample.sum())
+        return float(per_sample @ sample_weight)
+
     def delta(self, Y, Z, A, out):  # pragma: no cover - abstract
         """Write ``dL_i / dZ`` into ``out`` and return it."""
         raise NotImplementedError
@@ -105,19 +118,37 @@ class SoftmaxLogLoss(Loss):
         lse = np.log(_rowsum(np.exp(Z - m[:, None]))) + m
         return lse * _rowsum(Y) - _rowsum(Y * Z)
 
-    def value_and_activate(self, Y, Z, A):
-        # The softmax's shifted exponentials and their row sums give the
-        # log-sum-exp for free: one exp pass instead of two. The activation
-        # is computed exactly as softmax() computes it.
-        m = row_max(Z)
-        np.subtract(Z, m, out=A)
+    def _activate_lse(self, Z, A):
+        """Softmax of ``Z`` into ``A``; return the log-sum-exp, shape (n, 1).
+
+        The softmax's shifted exponentials and their row sums give the
+        log-sum-exp for free: one exp pass instead of two. The activation is
+        computed exactly as softmax() computes it.
+        """
+        m = np.empty((Z.shape[0], 1), dtype=A.dtype)
+        if not accel.subtract_row_max(Z, A, m):
+            m = row_max(Z)
+            np.subtract(Z, m, out=A)
         np.exp(A, out=A)
         s = np.add.reduce(A, axis=1, keepdims=True)
         np.divide(A, s, out=A)
         lse = np.log(s, out=s)
         lse += m
+        return lse
+
+    def value_and_activate(self, Y, Z, A):
         # sum_k Y_ik (lse_i - Z_ik): the value's formula in one contraction
-        return np.einsum("ij,ij->i", Y, lse - Z)
+        return np.einsum("ij,ij->i", Y, self._activate_lse(Z, A) - Z)
+
+    def sum_and_activate(self, Y, Z, A, sample_weight=None):
+        # sum_ik Y_ik (lse_i - Z_ik): without weights, one pairwise sum over
+        # the whole batch (the per-sample values are never needed; a BLAS dot
+        # would be faster but less accurate in float32).
+        D = self._activate_lse(Z, A) - Z
+        if sample_weight is None:
+            D *= Y
+            return float(D.sum())
+        return float(np.einsum("ij,ij->i", Y, D) @ sample_weight)
 
     def delta(self, Y, Z, A, out):
         return np.subtract(A, Y, out=out)

@@ -411,7 +411,8 @@ class Network:
             else:
                 np.matmul(A_prev, W, out=Z)
             if layer == L - 1:
-                Z += b
+                if not accel.add_bias_activate(Z, b, "identity"):
+                    Z += b
             else:
                 # Z += b, then the activation: one compiled pass if available
                 name = self.activations[layer]
@@ -427,13 +428,8 @@ class Network:
                 A_prev = Z
         A_out = buf.A_out
         # Cost: weighted mean loss plus the L2 penalty, both over sum(s_i).
-        per_sample = loss_fn.value_and_activate(Y, buf.Z_out, A_out)
-        if sample_weight is None:
-            sw_sum = float(n)
-            data_loss = float(per_sample.sum())
-        else:
-            sw_sum = float(sample_weight.sum())
-            data_loss = float(per_sample @ sample_weight)
+        data_loss = loss_fn.sum_and_activate(Y, buf.Z_out, A_out, sample_weight)
+        sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
         W_all = self.params[: self.n_coefs]
         penalty = float(np.dot(W_all, W_all)) if alpha else 0.0
         loss = (data_loss + 0.5 * alpha * penalty) / sw_sum
@@ -448,7 +444,8 @@ class Network:
                 np.copyto(self.coef_grads[0], A_in.T @ delta, casting="same_kind")
             else:
                 np.matmul(A_in.T, delta, out=self.coef_grads[layer])
-            np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])
+            if not accel.column_sums(delta, self.intercept_grads[layer]):
+                np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])
             if layer > 0:
                 prev = buf.delta[layer - 1]
                 np.matmul(delta, self.coefs[layer].T, out=prev)
