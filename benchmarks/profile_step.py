@@ -62,10 +62,10 @@ def step(net, opt, gather, idx, alpha, acc):
             inputs.append(Z)
             A_prev = Z
         else:
-            Z += net.intercepts[layer]
+            if not accel.add_bias_activate(Z, net.intercepts[layer], "identity"):
+                Z += net.intercepts[layer]
             mark("bias add (output)")
-    per_sample = loss_fn.value_and_activate(Y_b, buf.Z_out, buf.A_out)
-    data_loss = float(per_sample.sum())
+    data_loss = loss_fn.sum_and_activate(Y_b, buf.Z_out, buf.A_out)
     mark("softmax + log-loss")
     W_all = net.params[: net.n_coefs]
     penalty = float(np.dot(W_all, W_all))
@@ -75,7 +75,8 @@ def step(net, opt, gather, idx, alpha, acc):
     for layer in range(L - 1, -1, -1):
         np.matmul(inputs[layer].T, delta, out=net.coef_grads[layer])
         mark("GEMM gradient A.T @ delta")
-        np.add.reduce(delta, axis=0, out=net.intercept_grads[layer])
+        if not accel.column_sums(delta, net.intercept_grads[layer]):
+            np.add.reduce(delta, axis=0, out=net.intercept_grads[layer])
         mark("bias gradient")
         if layer > 0:
             prev = buf.delta[layer - 1]

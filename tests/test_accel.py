@@ -19,7 +19,15 @@ from hypothesis.extra import numpy as hnp
 from sklearn.datasets import load_digits
 
 from skbackprop import BackpropClassifier, LogisticRegressionGD
-from skbackprop.core import ACTIVATIONS, DERIVATIVES, SGD, Adam, Network, accel
+from skbackprop.core import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    SGD,
+    Adam,
+    Network,
+    accel,
+    activations,
+)
 
 DTYPES = [np.float32, np.float64]
 
@@ -242,16 +250,66 @@ def test_subtract_row_max_bits(engine, dtype, n_cols, nonfinite):
 
 @pytest.mark.parametrize("nonfinite", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_softmax_log_loss_bits(engine, dtype, nonfinite):
+def test_normalize_rows_bits(engine, dtype, nonfinite):
+    rng = np.random.default_rng(25)
+    # exponentials of spread-out logits, with zeros and specials among them
+    A0 = np.abs(_special(dtype, 30 * 10, 26)).reshape(30, 10)
+    A0[::3] = np.exp(rng.normal(scale=8, size=(10, 10))).astype(dtype)
+    if nonfinite:
+        A0 = _with_nonfinite(A0, 27)
+
+    def run(use):
+        A, s = A0.copy(), np.empty((30, 1), dtype)
+        if not (use and accel.normalize_rows(A, s)):
+            assert not use
+            s = activations.row_sum(A)
+            np.divide(A, s, out=A)
+        return np.concatenate([A.ravel(), s.ravel()])
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_loss_terms_bits(engine, dtype, nonfinite):
+    rng = np.random.default_rng(28)
+    Z = rng.normal(scale=5, size=(30, 10)).astype(dtype)
+    Z.flat[:6] = _special(dtype, 6, 29)
+    log_s0 = np.log(rng.uniform(1, 10, size=(30, 1))).astype(dtype)
+    m = Z.max(axis=1, keepdims=True)
+    Y = rng.dirichlet(np.ones(10), size=30).astype(dtype)  # soft targets
+    Y[::2] = np.eye(10, dtype=dtype)[rng.integers(0, 10, 15)]
+    if nonfinite:
+        Z = _with_nonfinite(Z, 30)
+
+    def run(use):
+        lse, D = log_s0.copy(), np.empty_like(Z)
+        if not (use and accel.log_loss_terms(lse, m, Z, Y, D)):
+            assert not use
+            lse += m
+            np.subtract(lse, Z, out=D)
+            D *= Y
+        return np.concatenate([lse.ravel(), D.ravel()])
+
+    assert_same_bits(*_numpy_and_kernel(run))
+
+
+@pytest.mark.parametrize("values", ["finite", "special", "nonfinite"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_log_loss_bits(engine, dtype, values):
     """The softmax, its per-sample log-loss and the (weighted) sums."""
     rng = np.random.default_rng(22)
-    with np.errstate(over="ignore"):
-        Z = (_special(dtype, 40 * 10, 23) * dtype(5)).reshape(40, 10)
+    if values == "finite":  # finite sums, which show every rounding
+        Z = rng.normal(scale=5.0, size=(40, 10)).astype(dtype)
+    else:
+        with np.errstate(over="ignore"):
+            Z = (_special(dtype, 40 * 10, 23) * dtype(5)).reshape(40, 10)
     Z[0] = 0.0
     Z[0, 3] = -0.0
-    if nonfinite:
+    if values == "nonfinite":
         Z = _with_nonfinite(Z, 24)
     Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 40)]
+    Y[::2] = rng.dirichlet(np.ones(10), size=20)  # soft targets too
     sw = rng.uniform(0.1, 3, 40).astype(dtype)
     loss = Network([3, 10], out_activation="softmax").loss
 
@@ -266,6 +324,8 @@ def test_softmax_log_loss_bits(engine, dtype, nonfinite):
     (a, sums_a), (b, sums_b) = _numpy_and_kernel(run)
     assert_same_bits(a, b)
     assert_same_bits(sums_a, sums_b)
+    if values == "finite":
+        assert np.isfinite(sums_a).all()
 
 
 @settings(max_examples=40, deadline=None)

@@ -127,6 +127,8 @@ def warm_up(dtypes=(np.float64, np.float32)):
         pair = np.ones((1, 2), dtype)
         column_sums(pair, np.ones(2, dtype))
         subtract_row_max(pair, pair.copy(), two_d.copy())
+        normalize_rows(pair.copy(), two_d.copy())
+        log_loss_terms(two_d.copy(), two_d, pair, pair, pair.copy())
     return is_enabled()
 
 
@@ -266,6 +268,28 @@ def _subtract_row_max(Z, A, m):
             A[r, j] = Z[r, j] - top
 
 
+def _normalize_rows(A, s):
+    # s = np.add.reduce(np.asfortranarray(A), axis=1, keepdims=True): NumPy
+    # adds a column-major array's columns in order, from 0; then A /= s
+    for r in range(A.shape[0]):
+        s[r, 0] = 0
+        total = s[r, 0]  # the array's dtype: every addition rounds in it
+        for j in range(A.shape[1]):
+            total += A[r, j]
+        s[r, 0] = total
+        for j in range(A.shape[1]):
+            A[r, j] = A[r, j] / total
+
+
+def _log_loss_terms(lse, m, Z, Y, D):
+    # lse += m; np.subtract(lse, Z, out=D); D *= Y
+    for r in range(Z.shape[0]):
+        top = lse[r, 0] + m[r, 0]
+        lse[r, 0] = top
+        for j in range(Z.shape[1]):
+            D[r, j] = (top - Z[r, j]) * Y[r, j]
+
+
 def _relu_derivative(A, delta, zero, one):
     # delta *= (A > 0)  (a multiplication: -x * 0 is -0.0, nan * 0 is nan)
     for r in range(A.shape[0]):
@@ -291,6 +315,8 @@ _SOURCES = {
     "leaky_relu_derivative": _leaky_relu_derivative,
     "column_sums": _column_sums,
     "subtract_row_max": _subtract_row_max,
+    "normalize_rows": _normalize_rows,
+    "log_loss_terms": _log_loss_terms,
 }
 
 
@@ -419,4 +445,36 @@ def subtract_row_max(Z, A, m):
     if kernel is None:
         return False
     kernel(Z, A, m)
+    return True
+
+
+def normalize_rows(A, s):
+    """``s[:] = row_sum(A)`` then ``A /= s``: the softmax's normalisation.
+
+    ``s`` has shape ``(n_samples, 1)``; see
+    :func:`skbackprop.core.activations.row_sum` for the order of the additions.
+    """
+    if A.ndim != 2 or s.shape != (len(A), 1):
+        return False
+    kernel = _ready("normalize_rows", A, s)
+    if kernel is None:
+        return False
+    kernel(A, s)
+    return True
+
+
+def log_loss_terms(lse, m, Z, Y, D):
+    """``lse += m`` then ``D[:] = (lse - Z) * Y``: the softmax log-loss's terms.
+
+    ``lse`` and ``m`` have shape ``(n_samples, 1)``, ``Z``, ``Y`` and ``D``
+    ``(n_samples, n_classes)``.
+    """
+    if Z.ndim != 2 or not (Z.shape == Y.shape == D.shape):
+        return False
+    if lse.shape != (len(Z), 1) or m.shape != lse.shape:
+        return False
+    kernel = _ready("log_loss_terms", lse, m, Z, Y, D)
+    if kernel is None:
+        return False
+    kernel(lse, m, Z, Y, D)
     return True

@@ -44,7 +44,7 @@ array([[ 1., -1.,  0.]])
 import numpy as np
 
 from . import accel
-from .activations import ACTIVATIONS, row_max
+from .activations import ACTIVATIONS, row_max, row_sum
 
 
 def _rowsum(M):
@@ -118,37 +118,44 @@ class SoftmaxLogLoss(Loss):
         lse = np.log(_rowsum(np.exp(Z - m[:, None]))) + m
         return lse * _rowsum(Y) - _rowsum(Y * Z)
 
-    def _activate_lse(self, Z, A):
-        """Softmax of ``Z`` into ``A``; return the log-sum-exp, shape (n, 1).
+    def _activate(self, Z, A):
+        """Softmax of ``Z`` into ``A``; return ``(log(row sums), row maxima)``.
 
         The softmax's shifted exponentials and their row sums give the
-        log-sum-exp for free: one exp pass instead of two. The activation is
-        computed exactly as softmax() computes it.
+        log-sum-exp (their sum) for free: one exp pass instead of two. The
+        activation is computed exactly as softmax() computes it.
         """
-        m = np.empty((Z.shape[0], 1), dtype=A.dtype)
+        n = Z.shape[0]
+        m = np.empty((n, 1), dtype=A.dtype)
         if not accel.subtract_row_max(Z, A, m):
             m = row_max(Z)
             np.subtract(Z, m, out=A)
         np.exp(A, out=A)
-        s = np.add.reduce(A, axis=1, keepdims=True)
-        np.divide(A, s, out=A)
-        lse = np.log(s, out=s)
-        lse += m
-        return lse
+        s = np.empty((n, 1), dtype=A.dtype)
+        if not accel.normalize_rows(A, s):
+            s = row_sum(A)
+            np.divide(A, s, out=A)
+        return np.log(s, out=s), m
 
     def value_and_activate(self, Y, Z, A):
+        log_s, m = self._activate(Z, A)
+        lse = np.add(log_s, m, out=log_s)
         # sum_k Y_ik (lse_i - Z_ik): the value's formula in one contraction
-        return np.einsum("ij,ij->i", Y, self._activate_lse(Z, A) - Z)
+        return np.einsum("ij,ij->i", Y, lse - Z)
 
     def sum_and_activate(self, Y, Z, A, sample_weight=None):
-        # sum_ik Y_ik (lse_i - Z_ik): without weights, one pairwise sum over
-        # the whole batch (the per-sample values are never needed; a BLAS dot
-        # would be faster but less accurate in float32).
-        D = self._activate_lse(Z, A) - Z
-        if sample_weight is None:
+        log_s, m = self._activate(Z, A)
+        # the terms Y_ik (lse_i - Z_ik) of the per-sample values
+        D = np.empty_like(A)
+        if not accel.log_loss_terms(log_s, m, Z, Y, D):
+            lse = np.add(log_s, m, out=log_s)
+            np.subtract(lse, Z, out=D)
             D *= Y
+        if sample_weight is None:
+            # one pairwise sum over the whole batch (more accurate in float32
+            # than a BLAS dot product)
             return float(D.sum())
-        return float(np.einsum("ij,ij->i", Y, D) @ sample_weight)
+        return float(D.sum(axis=1) @ sample_weight)
 
     def delta(self, Y, Z, A, out):
         return np.subtract(A, Y, out=out)
