@@ -1,20 +1,25 @@
 """Optional compiled kernels for the elementwise passes of a training step.
 
 A training step is a few matrix products plus elementwise work: adding the
-bias and applying the activation, the activation's derivative, finishing the
-gradient (L2 penalty, division by the batch weight), and the optimizer's
-update. In NumPy each of those is a handful of passes over memory, one per
-operation; Adam alone is twelve passes over the parameter vector. With
-`Numba <https://numba.pydata.org>`_ installed (``pip install
-"skbackprop[fast]"``) each becomes **one** compiled loop.
+bias and applying the activation, the softmax's shift and normalisation and
+the log-loss's terms, the activation's derivative, the bias gradients,
+finishing the gradient (L2 penalty, division by the batch weight), and the
+optimizer's update. In NumPy each of those is a handful of passes over memory
+(or of calls on a small array), one per operation; Adam alone is twelve passes
+over the parameter vector. With `Numba <https://numba.pydata.org>`_ installed
+(``pip install "skbackprop[fast]"``) each becomes **one** compiled loop.
 
 The compiled loops do exactly what the NumPy code does, operation by operation
 and element by element, in the array's dtype: every intermediate is rounded as
 NumPy rounds it (no fused multiply-add, no reassociation, scalars cast to the
 array's dtype as NumPy casts a Python float), so **results are bit-identical**
 with and without Numba. Only operations whose NumPy result is exactly defined
-are compiled (``+ - * /``, ``sqrt``, comparisons); ``exp``, ``log`` and
-reductions, whose NumPy implementations round in their own ways, stay NumPy.
+are compiled: ``+ - * /``, ``sqrt``, comparisons, and sums that NumPy adds
+in a fixed order (a bias gradient's column sums, added row by row; the
+softmax's row sums, added column by column, see
+:func:`~skbackprop.core.activations.row_sum`). ``exp``, ``log``, dot products
+and pairwise sums, whose NumPy or BLAS implementations round in their own
+ways, stay NumPy.
 
 Numba is never required: without it, or with the environment variable
 ``SKBACKPROP_NUMBA=0``, or inside ``with accel.enabled(False):``, the NumPy
