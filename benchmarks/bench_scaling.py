@@ -1,8 +1,8 @@
 """Scaling of case (a) float32 with the number of samples: 10k, 20k, 40k.
 
-Per-epoch time of BackpropClassifier and MLPClassifier (alternated in each
-repeat, medians over repeats) and the GEMM limit at each size; the cost per
-1,000 samples should stay flat (linear growth).
+Per-epoch time of BackpropClassifier and MLPClassifier and the GEMM limit at
+each size (every repeat runs every size and contender in turn; medians over
+repeats); the cost per 1,000 samples should stay flat (linear growth).
 
 Run from the repository root::
 
@@ -37,25 +37,31 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     X_all, y_all, X_test, y_test = synthetic(max(sizes), dtype=dtype)
     params = estimator_params((256,), "adam", 200, args.epochs)
-    rows = []
+    gemms = {n: GemmEpoch([X_all.shape[1], 256, 10], n, 200, dtype) for n in sizes}
+    warm = {**params, "max_iter": 1}
     for n in sizes:
-        X, y = X_all[:n], y_all[:n]
-        gemm = GemmEpoch([X.shape[1], 256, 10], n, 200, dtype)
-        warm = {**params, "max_iter": 1}
-        fit_estimator(BackpropClassifier, X, y, X_test, y_test, warm)
-        fit_estimator(MLPClassifier, X, y, X_test, y_test, warm)
-        times = {"ours": [], "sklearn": [], "gemm": []}
-        for _ in range(args.repeats):
-            times["ours"].append(
+        fit_estimator(BackpropClassifier, X_all[:n], y_all[:n], X_test, y_test, warm)
+        fit_estimator(MLPClassifier, X_all[:n], y_all[:n], X_test, y_test, warm)
+    # Every repeat runs every size, so that a slow spell of the (shared)
+    # machine, which can last tens of seconds, hits all sizes alike.
+    times = {n: {"ours": [], "sklearn": [], "gemm": []} for n in sizes}
+    for repeat in range(args.repeats):
+        for n in sizes:
+            X, y = X_all[:n], y_all[:n]
+            t = times[n]
+            t["ours"].append(
                 fit_estimator(BackpropClassifier, X, y, X_test, y_test, params)[0]
             )
-            times["sklearn"].append(
+            t["sklearn"].append(
                 fit_estimator(MLPClassifier, X, y, X_test, y_test, params)[0]
             )
-            times["gemm"].append(gemm.run())
-        ratio = np.array(times["sklearn"]) / np.array(times["ours"])
-        rows.append((n, {k: median(v) for k, v in times.items()}, np.median(ratio)))
-        print(f"[{n} done]", flush=True)
+            t["gemm"].append(gemms[n].run())
+        print(f"[repeat {repeat + 1} done]", flush=True)
+    rows = []
+    for n in sizes:
+        t = times[n]
+        ratio = np.array(t["sklearn"]) / np.array(t["ours"])
+        rows.append((n, {k: median(v) for k, v in t.items()}, np.median(ratio)))
     base_n, base, _ = rows[0]
     print(
         f"\n{args.dtype}, 784-256-10, adam, batch 200, {args.epochs} epochs x "
