@@ -72,6 +72,30 @@ def test_value_matches_reference(name, act):
     )
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name, act", sorted(LOSSES))
+def test_training_pass_methods_match_value(numpy_and_kernels, name, act, weighted):
+    """value_and_activate and sum_and_activate: value() and activate(), fused."""
+    rng = np.random.default_rng(1)
+    Z = rng.normal(scale=3.0, size=(50, N_OUT[act]))
+    Y = _targets(rng, act, *Z.shape)
+    sw = rng.uniform(0.1, 2.0, size=50) if weighted else None
+    loss = get_loss(name, act)
+    expected_A = loss.activate(Z.copy())
+    expected = loss.value(Y, Z, expected_A)
+    Z_before = Z.copy()
+    A1, A2 = np.empty_like(Z), np.empty_like(Z)
+    per_sample = loss.value_and_activate(Y, Z, A1)
+    total = loss.sum_and_activate(Y, Z, A2, sw)
+    np.testing.assert_array_equal(A1, expected_A)  # the same activation, exactly
+    np.testing.assert_array_equal(A2, expected_A)
+    np.testing.assert_array_equal(Z, Z_before)
+    np.testing.assert_allclose(per_sample, expected, rtol=1e-12)
+    assert isinstance(total, float)
+    weights = np.ones(50) if sw is None else sw
+    np.testing.assert_allclose(total, expected @ weights, rtol=1e-12)
+
+
 def test_softmax_log_loss_matches_sklearn():
     rng = np.random.default_rng(1)
     Z = rng.normal(size=(20, 4))

@@ -90,6 +90,8 @@ class Loss:
 
         The (weighted) sum over samples of :meth:`value_and_activate`, as a
         Python float: ``sum_i s_i L_i``, every ``s_i = 1`` without weights.
+        Equal to it up to rounding: a loss may add the terms in another order
+        (the softmax log-loss adds all of a batch's terms in one sum).
         """
         per_sample = self.value_and_activate(Y, Z, A)
         if sample_weight is None:
