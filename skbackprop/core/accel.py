@@ -423,18 +423,22 @@ def activation_derivative(A, delta, activation):
     return True
 
 
+def _run(name, *arrays):
+    """Run the kernel ``name`` on ``arrays`` (True), or decline (False)."""
+    kernel = _ready(name, *arrays)
+    if kernel is None:
+        return False
+    kernel(*arrays)
+    return True
+
+
 def column_sums(D, out):
     """``np.add.reduce(D, axis=0, out=out)``: a bias's gradient, rows in order.
 
     Declines (False) a single column, which NumPy sums pairwise.
     """
-    if D.ndim != 2 or D.shape[1] < 2 or out.shape != D.shape[1:]:
-        return False
-    kernel = _ready("column_sums", D, out)
-    if kernel is None:
-        return False
-    kernel(D, out)
-    return True
+    fits = D.ndim == 2 and D.shape[1] >= 2 and out.shape == D.shape[1:]
+    return fits and _run("column_sums", D, out)
 
 
 def subtract_row_max(Z, A, m):
@@ -444,13 +448,8 @@ def subtract_row_max(Z, A, m):
     may keep either sign, which no result of the softmax or its log-sum-exp
     can tell apart.
     """
-    if Z.ndim != 2 or Z.shape[1] < 1 or A.shape != Z.shape or m.shape != (len(Z), 1):
-        return False
-    kernel = _ready("subtract_row_max", Z, A, m)
-    if kernel is None:
-        return False
-    kernel(Z, A, m)
-    return True
+    fits = Z.ndim == 2 and Z.shape[1] >= 1 and A.shape == Z.shape
+    return fits and m.shape == (len(Z), 1) and _run("subtract_row_max", Z, A, m)
 
 
 def normalize_rows(A, s):
@@ -459,13 +458,8 @@ def normalize_rows(A, s):
     ``s`` has shape ``(n_samples, 1)``; see
     :func:`skbackprop.core.activations.row_sum` for the order of the additions.
     """
-    if A.ndim != 2 or s.shape != (len(A), 1):
-        return False
-    kernel = _ready("normalize_rows", A, s)
-    if kernel is None:
-        return False
-    kernel(A, s)
-    return True
+    fits = A.ndim == 2 and s.shape == (len(A), 1)
+    return fits and _run("normalize_rows", A, s)
 
 
 def log_loss_terms(lse, m, Z, Y, D):
@@ -474,12 +468,6 @@ def log_loss_terms(lse, m, Z, Y, D):
     ``lse`` and ``m`` have shape ``(n_samples, 1)``, ``Z``, ``Y`` and ``D``
     ``(n_samples, n_classes)``.
     """
-    if Z.ndim != 2 or not (Z.shape == Y.shape == D.shape):
-        return False
-    if lse.shape != (len(Z), 1) or m.shape != lse.shape:
-        return False
-    kernel = _ready("log_loss_terms", lse, m, Z, Y, D)
-    if kernel is None:
-        return False
-    kernel(lse, m, Z, Y, D)
-    return True
+    fits = Z.ndim == 2 and Z.shape == Y.shape == D.shape
+    fits = fits and lse.shape == (len(Z), 1) and m.shape == lse.shape
+    return fits and _run("log_loss_terms", lse, m, Z, Y, D)
