@@ -249,19 +249,22 @@ def test_subtract_row_max_bits(engine, dtype, n_cols, nonfinite):
 
 
 @pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("n_rows, n_cols", [(30, 10), (30, 1), (2, 30), (1, 30)])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_normalize_rows_bits(engine, dtype, nonfinite):
+def test_normalize_rows_bits(engine, dtype, n_rows, n_cols, nonfinite):
     rng = np.random.default_rng(25)
     # exponentials of spread-out logits, with zeros and specials among them
-    A0 = np.abs(_special(dtype, 30 * 10, 26)).reshape(30, 10)
-    A0[::3] = np.exp(rng.normal(scale=8, size=(10, 10))).astype(dtype)
+    size = n_rows * n_cols
+    A0 = np.abs(_special(dtype, size, 26)).reshape(n_rows, n_cols)
+    A0[::3] = np.exp(rng.normal(scale=8, size=A0[::3].shape)).astype(dtype)
     if nonfinite:
         A0 = _with_nonfinite(A0, 27)
 
     def run(use):
-        A, s = A0.copy(), np.empty((30, 1), dtype)
+        A, s = A0.copy(), np.empty((n_rows, 1), dtype)
         if not (use and accel.normalize_rows(A, s)):
-            assert not use
+            # one row is contiguous: NumPy sums it pairwise, the kernel declines
+            assert not use or n_rows == 1
             s = activations.row_sum(A)
             np.divide(A, s, out=A)
         return np.concatenate([A.ravel(), s.ravel()])
@@ -540,6 +543,26 @@ def test_weighted_sparse_and_partial_fit_identical(numba_on, digits):
         return model
 
     _assert_same_model(*_numpy_and_kernel(partial))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_batches_of_one_sample_identical(numba_on, digits, batch_size, dtype):
+    """Batches of one sample: batch_size=1, or the last of 201 samples in 50s.
+
+    A single row is contiguous however it is stored, and NumPy sums it
+    pairwise: the kernels must decline what they cannot repeat.
+    """
+    X, y = digits
+    X, y = X[:201].astype(dtype), y[:201]
+
+    def make():
+        return BackpropClassifier(
+            hidden_layer_sizes=(12,), batch_size=batch_size, max_iter=2,
+            random_state=0,
+        )  # fmt: skip
+
+    _assert_same_model(*_fit_both(make, X, y))
 
 
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.5])

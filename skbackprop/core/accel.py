@@ -16,7 +16,7 @@ array's dtype as NumPy casts a Python float), so **results are bit-identical**
 with and without Numba. Only operations whose NumPy result is exactly defined
 are compiled: ``+ - * /``, ``sqrt``, comparisons, and sums that NumPy adds
 in a fixed order (a bias gradient's column sums, added row by row; the
-softmax's row sums, added column by column, see
+softmax's row sums of two or more rows, added column by column, see
 :func:`~skbackprop.core.activations.row_sum`). ``exp``, ``log``, dot products
 and pairwise sums, whose NumPy or BLAS implementations round in their own
 ways, stay NumPy.
@@ -275,7 +275,9 @@ def _subtract_row_max(Z, A, m):
 
 def _normalize_rows(A, s):
     # s = np.add.reduce(np.asfortranarray(A), axis=1, keepdims=True): NumPy
-    # adds a column-major array's columns in order, from 0; then A /= s
+    # adds a column-major array's columns in order, from 0 (with two or more
+    # rows; one row is contiguous and NumPy sums it pairwise: the entry point
+    # declines that); then A /= s
     for r in range(A.shape[0]):
         s[r, 0] = 0
         total = s[r, 0]  # the array's dtype: every addition rounds in it
@@ -457,8 +459,9 @@ def normalize_rows(A, s):
 
     ``s`` has shape ``(n_samples, 1)``; see
     :func:`skbackprop.core.activations.row_sum` for the order of the additions.
+    Declines (False) a single row, which NumPy sums pairwise.
     """
-    fits = A.ndim == 2 and s.shape == (len(A), 1)
+    fits = A.ndim == 2 and len(A) >= 2 and s.shape == (len(A), 1)
     return fits and _run("normalize_rows", A, s)
 
 

@@ -131,6 +131,7 @@ def row_sum(Z):
     Like :func:`row_max`, reduces a column-major copy: one vectorised addition
     per column, faster than NumPy's pairwise sum of short rows, and in an
     order a compiled loop can repeat exactly (:mod:`skbackprop.core.accel`).
+    A single row is contiguous either way, and NumPy sums it pairwise.
     """
     return np.add.reduce(np.asfortranarray(Z), axis=1, keepdims=True)
 
