@@ -370,6 +370,47 @@ def test_forward_backward_kernels_any_values(data, dtype, activation):
         accel._state["enabled"] = saved
 
 
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(DTYPES))
+def test_softmax_log_loss_kernels_any_shape(data, dtype):
+    """Hypothesis: the softmax log-loss pass on any small batch, one row included."""
+    pytest.importorskip("numba")
+    # one row, a few, many: NumPy's order of a row sum depends on the count
+    shape = (
+        data.draw(st.sampled_from([1, 2, 3, 8, 40])),
+        data.draw(st.integers(1, 16)),
+    )
+    width = 32 if dtype == np.float32 else 64
+    # logits of a few units (the softmax then has many terms of similar size),
+    # or anything at all
+    finite = st.floats(-2, 2, width=width)
+    anything = st.floats(width=width, allow_nan=True, allow_infinity=True)
+    elements = data.draw(st.sampled_from([finite, finite, anything]))
+    Z = data.draw(hnp.arrays(dtype, shape, elements=elements))
+    # plus generic fractions, so that sums in another order round differently
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z += np.random.default_rng(seed).normal(size=shape).astype(dtype)
+    Y = data.draw(hnp.arrays(dtype, shape, elements=st.floats(0, 1, width=width)))
+    sw = data.draw(hnp.arrays(dtype, shape[0], elements=st.floats(0, 5, width=width)))
+    loss = Network([2, shape[1]], out_activation="softmax").loss
+    saved = accel._state["enabled"]
+    accel._state["enabled"] = True
+    try:
+
+        def run(_):
+            A1, A2 = np.empty_like(Z), np.empty_like(Z)
+            sums = [
+                loss.sum_and_activate(Y, Z, A1),
+                loss.sum_and_activate(Y, Z, A2, sw),
+            ]
+            return np.concatenate([A1.ravel(), A2.ravel(), np.array(sums)])
+
+        assert_same_bits(*_numpy_and_kernel(run))
+    finally:
+        accel._state["enabled"] = saved
+
+
 # ------------------------------------------------ what the kernels decline
 def test_kernels_decline_what_they_do_not_take(engine):
     f32, f64 = np.ones((4, 3), np.float32), np.ones((4, 3))
