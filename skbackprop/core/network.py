@@ -85,16 +85,22 @@ def feedforward(X, coefs, intercepts, activations):
     Z : ndarray of shape (n_samples, n_outputs)
     """
     A = X
-    last = len(coefs) - 1
-    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+    names = [*activations, "identity"]  # the output layer: logits
+    for W, b, name in zip(coefs, intercepts, names):
         Z = np.asarray(A @ W) if sp.issparse(A) else np.matmul(A, W)
-        if layer == last:
-            Z += b
-        elif not accel.add_bias_activate(Z, b, activations[layer]):
-            Z += b
-            ACTIVATIONS[activations[layer]](Z)
+        _add_bias_activate(Z, b, name)
         A = Z
     return A
+
+
+def _add_bias_activate(Z, b, activation):
+    """``Z += b``, then the activation on ``Z``, in place.
+
+    One compiled pass when :mod:`~skbackprop.core.accel` takes it, else NumPy.
+    """
+    if not accel.add_bias_activate(Z, b, activation):
+        Z += b
+        ACTIVATIONS[activation](Z)
 
 
 class _Buffers:
@@ -411,14 +417,9 @@ class Network:
             else:
                 np.matmul(A_prev, W, out=Z)
             if layer == L - 1:
-                if not accel.add_bias_activate(Z, b, "identity"):
-                    Z += b
+                _add_bias_activate(Z, b, "identity")  # the loss activates it
             else:
-                # Z += b, then the activation: one compiled pass if available
-                name = self.activations[layer]
-                if not accel.add_bias_activate(Z, b, name):
-                    Z += b
-                    ACTIVATIONS[name](Z)
+                _add_bias_activate(Z, b, self.activations[layer])
                 if dropout > 0:
                     keep = 1.0 - dropout
                     mask = buf.mask[layer]
