@@ -346,28 +346,24 @@ def test_forward_backward_kernels_any_values(data, dtype, activation):
     Z0 = data.draw(hnp.arrays(dtype, shape, elements=elements))
     b = data.draw(hnp.arrays(dtype, shape[1], elements=elements))
     d0 = data.draw(hnp.arrays(dtype, shape, elements=elements))
-    saved = accel._state["enabled"]
-    accel._state["enabled"] = True
-    try:
 
-        def run(use):
-            Z, d = Z0.copy(), d0.copy()
-            if not (use and accel.add_bias_activate(Z, b, activation)):
-                assert not use
-                Z += b
-                ACTIVATIONS[activation](Z)
-            if not (use and accel.activation_derivative(Z, d, activation)):
-                assert not use
-                DERIVATIVES[activation](Z, d)
-            sums = np.empty(d.shape[1], dtype)
-            if not (use and accel.column_sums(d, sums)):
-                assert not use or d.shape[1] == 1
-                np.add.reduce(d, axis=0, out=sums)
-            return np.concatenate([Z.ravel(), d.ravel(), sums])
+    def run(use):
+        Z, d = Z0.copy(), d0.copy()
+        if not (use and accel.add_bias_activate(Z, b, activation)):
+            assert not use
+            Z += b
+            ACTIVATIONS[activation](Z)
+        if not (use and accel.activation_derivative(Z, d, activation)):
+            assert not use
+            DERIVATIVES[activation](Z, d)
+        sums = np.empty(d.shape[1], dtype)
+        if not (use and accel.column_sums(d, sums)):
+            assert not use or d.shape[1] == 1
+            np.add.reduce(d, axis=0, out=sums)
+        return np.concatenate([Z.ravel(), d.ravel(), sums])
 
+    with accel.enabled(True):  # (hypothesis tests take no monkeypatch fixture)
         assert_same_bits(*_numpy_and_kernel(run))
-    finally:
-        accel._state["enabled"] = saved
 
 
 @settings(max_examples=80, deadline=None)
@@ -394,21 +390,14 @@ def test_softmax_log_loss_kernels_any_shape(data, dtype):
     Y = data.draw(hnp.arrays(dtype, shape, elements=st.floats(0, 1, width=width)))
     sw = data.draw(hnp.arrays(dtype, shape[0], elements=st.floats(0, 5, width=width)))
     loss = Network([2, shape[1]], out_activation="softmax").loss
-    saved = accel._state["enabled"]
-    accel._state["enabled"] = True
-    try:
 
-        def run(_):
-            A1, A2 = np.empty_like(Z), np.empty_like(Z)
-            sums = [
-                loss.sum_and_activate(Y, Z, A1),
-                loss.sum_and_activate(Y, Z, A2, sw),
-            ]
-            return np.concatenate([A1.ravel(), A2.ravel(), np.array(sums)])
+    def run(_):
+        A1, A2 = np.empty_like(Z), np.empty_like(Z)
+        sums = [loss.sum_and_activate(Y, Z, A1), loss.sum_and_activate(Y, Z, A2, sw)]
+        return np.concatenate([A1.ravel(), A2.ravel(), np.array(sums)])
 
+    with accel.enabled(True):
         assert_same_bits(*_numpy_and_kernel(run))
-    finally:
-        accel._state["enabled"] = saved
 
 
 # ------------------------------------------------ what the kernels decline
