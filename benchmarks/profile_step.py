@@ -24,7 +24,8 @@ from _common import digits, machine_facts, synthetic
 
 from skbackprop._training import _BatchGatherer
 from skbackprop.core import Adam, Network, accel
-from skbackprop.core.activations import ACTIVATIONS, DERIVATIVES
+from skbackprop.core.activations import DERIVATIVES
+from skbackprop.core.network import _add_bias_activate
 
 CASES = {
     "a32": ("synthetic", [784, 256, 10], np.float32, 20000, 3),
@@ -54,16 +55,12 @@ def step(net, opt, gather, idx, alpha, acc):
         np.matmul(A_prev, net.coefs[layer], out=Z)
         mark("GEMM forward A @ W")
         if layer < L - 1:
-            name = net.activations[layer]
-            if not accel.add_bias_activate(Z, net.intercepts[layer], name):
-                Z += net.intercepts[layer]
-                ACTIVATIONS[name](Z)
+            _add_bias_activate(Z, net.intercepts[layer], net.activations[layer])
             mark("bias add + activation")
             inputs.append(Z)
             A_prev = Z
         else:
-            if not accel.add_bias_activate(Z, net.intercepts[layer], "identity"):
-                Z += net.intercepts[layer]
+            _add_bias_activate(Z, net.intercepts[layer], "identity")
             mark("bias add (output)")
     data_loss = loss_fn.sum_and_activate(Y_b, buf.Z_out, buf.A_out)
     mark("softmax + log-loss")
