@@ -1,6 +1,6 @@
 """Levers tried for speed and dropped: each measured against what the core does.
 
-Six experiments on case (a)'s shapes (784-256-10, batch 200, 20,000 rows),
+Seven experiments on case (a)'s shapes (784-256-10, batch 200, 20,000 rows),
 each in a loop that also runs the step's two large matrix products, as the
 training step does, so that caches and BLAS threads are in the state they are
 in during a fit:
@@ -19,9 +19,11 @@ compiled  what giving up bit-identity buys: whole epochs of a step of ten
           calls (the five GEMMs and four fused loops that do not repeat
           NumPy's rounding), against the core's step, with ``MLPClassifier``
           and ``BackpropClassifier`` fits in the same repeats
+lean      what the core's generality costs: whole epochs of the same calls in
+          the same order, without the core's checks and dispatch
 
-The variants of threads, overlap, prefetch and gather are checked to compute
-the core's bits; fused and compiled change the rounding on purpose. Every
+The variants of threads, overlap, prefetch, gather and lean are checked to
+compute the core's bits; fused and compiled change the rounding on purpose. Every
 repeat runs all variants of an experiment in turn, and the medians over the
 repeats are printed. Needs Numba (the ``fast`` extra). Run from the
 repository root::
@@ -110,11 +112,16 @@ def report(title, results, unit="us per batch"):
 
 
 def repeat(variants, repeats):
-    """Run every variant once per repeat, in turn; collect their phase times."""
+    """Run every variant once per repeat, in turn; collect their phase times.
+
+    Odd repeats run the variants in reverse order, so that neither always
+    runs first (the machine's slow spells come and go within seconds).
+    """
     results = {name: [] for name in variants}
-    for _ in range(repeats):
-        for name, run in variants.items():
-            results[name].append(run())
+    for i in range(repeats):
+        names = list(variants)
+        for name in reversed(names) if i % 2 else names:
+            results[name].append(variants[name]())
     return results
 
 
@@ -610,16 +617,22 @@ def compiled(case, repeats, alpha=1e-4):
 
     params = estimator_params((SIZES[1],), "adam", BATCH, 3)
     core, fused = trainer(False), trainer(True)
-    results = {
-        k: []
-        for k in ("core loop", "fused loop", "BackpropClassifier", "MLPClassifier")
-    }
-    for _ in range(repeats):
-        results["core loop"].append({"ms per epoch": core()[0] * 1e3})
-        results["fused loop"].append({"ms per epoch": fused()[0] * 1e3})
-        for cls in (BackpropClassifier, MLPClassifier):
-            seconds = fit_estimator(cls, X, y, X, y, params)[0]
-            results[cls.__name__].append({"ms per epoch": seconds * 1e3})
+
+    def fit(cls):
+        return lambda: {"ms per epoch": fit_estimator(cls, X, y, X, y, params)[0] * 1e3}
+
+    def loop(epoch):
+        return lambda: {"ms per epoch": epoch()[0] * 1e3}
+
+    results = repeat(
+        {
+            "core loop": loop(core),
+            "fused loop": loop(fused),
+            "BackpropClassifier": fit(BackpropClassifier),
+            "MLPClassifier": fit(MLPClassifier),
+        },
+        repeats,
+    )
     _, loss_core, net_core = core()
     _, loss_fused, net_fused = fused()
     diff = np.max(np.abs(net_core.params - net_fused.params))
@@ -641,6 +654,97 @@ def compiled(case, repeats, alpha=1e-4):
     )
 
 
+# -------------------------------------------------------------------- lean
+def lean(case, repeats, alpha=1e-4):
+    """The cost of the core's generality: the same calls, without the checks.
+
+    Replays the core's step with the same NumPy calls and kernels in the same
+    order (bit-identical, checked), but calling the compiled kernels directly
+    with their scalars cast once, and none of the core's checks, dispatch and
+    bookkeeping: what a special-cased step could save.
+    """
+    kernels = accel._kernels()
+    dtype, t, n = case.X.dtype, case.t, BATCH
+    Y = np.eye(SIZES[-1], dtype=dtype)[case.y]
+    start = Network(list(SIZES), dtype=dtype).initialize(np.random.RandomState(0))
+
+    def trainer(special):
+        net = Network(list(SIZES), dtype=dtype)
+        np.copyto(net.params, start.params)
+        opt = Adam(net.params)
+        gather = _BatchGatherer(case.X, Y, None)
+        (W1, W2), (b1, b2) = net.coefs, net.intercepts
+        (gW1, gW2), (gb1, gb2) = net.coef_grads, net.intercept_grads
+        A1, D1 = (np.empty((n, SIZES[1]), dtype) for _ in range(2))
+        Z2, A2, D2, T = (np.empty((n, SIZES[2]), dtype) for _ in range(4))
+        row_max, row_sum = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
+        W_all = net.params[: net.n_coefs]
+        b1_, b2_ = opt.beta_1, opt.beta_2
+        betas = (t(b1_), t(1 - b1_), t(b2_), t(1 - b2_))
+        zero, one, a, scale, eps = t(0), t(1), t(alpha), t(n), t(opt.epsilon)
+
+        def epoch():
+            begin, total = time.perf_counter(), 0.0
+            for rows, _ in case.batches():
+                X_b, Y_b, _ = gather(rows)
+                if not special:
+                    total += net.loss_and_gradient(X_b, Y_b, None, alpha)
+                    opt.update(net.grad)
+                    continue
+                np.matmul(X_b, W1, out=A1)
+                kernels["add_bias_relu"](A1, b1)
+                np.matmul(A1, W2, out=Z2)
+                kernels["add_bias"](Z2, b2)
+                kernels["subtract_row_max"](Z2, A2, row_max)
+                np.exp(A2, out=A2)
+                kernels["normalize_rows"](A2, row_sum)
+                np.log(row_sum, out=row_sum)
+                kernels["log_loss_terms"](row_sum, row_max, Z2, Y_b, T)
+                data = float(T.sum())
+                penalty = float(np.dot(W_all, W_all))
+                total += (data + 0.5 * alpha * penalty) / float(n)
+                np.subtract(A2, Y_b, out=D2)
+                np.matmul(A1.T, D2, out=gW2)
+                kernels["column_sums"](D2, gb2)
+                np.matmul(D2, W2.T, out=D1)
+                kernels["relu_derivative"](A1, D1, zero, one)
+                np.matmul(X_b.T, D1, out=gW1)
+                kernels["column_sums"](D1, gb1)
+                kernels["finish_gradient"](net.grad, net.params, net.n_coefs, a, scale)
+                opt.t += 1
+                step = opt.learning_rate * math.sqrt(1 - b2_**opt.t)
+                step /= 1 - b1_**opt.t
+                kernels["adam_step"](
+                    net.params, net.grad, opt.m, opt.v, *betas, t(step), eps
+                )
+            return time.perf_counter() - begin, total, net
+
+        return epoch
+
+    core, special = trainer(False), trainer(True)
+    results = repeat(
+        {
+            "core loop": lambda: {"ms per epoch": core()[0] * 1e3},
+            "special-cased loop": lambda: {"ms per epoch": special()[0] * 1e3},
+        },
+        repeats,
+    )
+    _, loss_core, net_core = core()
+    _, loss_special, net_special = special()
+    assert np.array_equal(net_core.params, net_special.params), "bits differ"
+    assert loss_core == loss_special, "losses differ"
+    report(
+        "lean: the core's step without its checks and dispatch",
+        results,
+        unit="ms per epoch",
+    )
+    gains = [
+        1 - f["ms per epoch"] / c["ms per epoch"]
+        for c, f in zip(results["core loop"], results["special-cased loop"])
+    ]
+    print(f"\nmedian of per-repeat gains: {np.median(gains):.1%} (bit-identical)")
+
+
 EXPERIMENTS = {
     "threads": threads,
     "overlap": overlap,
@@ -648,6 +752,7 @@ EXPERIMENTS = {
     "fused": fused,
     "gather": gather,
     "compiled": compiled,
+    "lean": lean,
 }
 
 
