@@ -93,6 +93,84 @@ def adam_kernel():
     return accel._kernels()["adam_step"]
 
 
+def adam_slice_kernel():
+    """The core's Adam pass on ``[lo, hi)`` of the vectors, callable from Numba.
+
+    Slices keep the pass vectorised; ``lo`` and ``hi`` multiples of 64 keep
+    every element in the same vectorised code as in the whole pass.
+    """
+    import numba
+
+    serial = adam_kernel()
+
+    @numba.njit(nogil=True)
+    def adam_slice(params, grad, m, v, b1, c1, b2, c2, step, eps, lo, hi):
+        serial(
+            params[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], b1, c1, b2, c2, step, eps
+        )
+
+    return adam_slice
+
+
+def epoch_pair(case, make_step, alpha=1e-4):
+    """Trainers of two copies of one network: the core's step, and another.
+
+    ``make_step(net, opt)`` returns ``step(X_b, Y_b) -> batch loss``, which
+    trains ``net`` (with ``opt``'s state) its own way. Each trainer is an
+    ``epoch()`` returning ``(seconds, sum of batch losses, net)``, and has
+    run one epoch already.
+    """
+    dtype = case.X.dtype
+    Y = np.eye(SIZES[-1], dtype=dtype)[case.y]
+    start = Network(list(SIZES), dtype=dtype).initialize(np.random.RandomState(0))
+
+    def core_step(net, opt):
+        def step(X_b, Y_b):
+            loss = net.loss_and_gradient(X_b, Y_b, None, alpha)
+            opt.update(net.grad)
+            return loss
+
+        return step
+
+    def trainer(make):
+        net = Network(list(SIZES), dtype=dtype)
+        np.copyto(net.params, start.params)
+        opt = Adam(net.params)
+        gather = _BatchGatherer(case.X, Y, None)
+        step = make(net, opt)
+
+        def epoch():
+            begin, total = time.perf_counter(), 0.0
+            for rows, _ in case.batches():
+                X_b, Y_b, _ = gather(rows)
+                total += step(X_b, Y_b)
+            return time.perf_counter() - begin, total, net
+
+        return epoch
+
+    pair = trainer(core_step), trainer(make_step)
+    for epoch in pair:  # compiles the kernels, warms the caches: untimed
+        epoch()
+    return pair
+
+
+def per_epoch(epoch):
+    """A variant for :func:`repeat`: one epoch, in ms."""
+    return lambda: {"ms per epoch": epoch()[0] * 1e3}
+
+
+def adam_scalars(opt, t):
+    """The next Adam step's scalars as the kernels take them; advances ``opt.t``.
+
+    ``beta_1, 1 - beta_1, beta_2, 1 - beta_2, step, epsilon``, the step
+    computed as :meth:`skbackprop.core.Adam.update` computes it.
+    """
+    opt.t += 1
+    b1, b2 = opt.beta_1, opt.beta_2
+    step = float(opt.learning_rate) * math.sqrt(1 - b2**opt.t) / (1 - b1**opt.t)
+    return t(b1), t(1 - b1), t(b2), t(1 - b2), t(step), t(opt.epsilon)
+
+
 def timed(fn, *args):
     """Seconds that ``fn(*args)`` takes."""
     start = time.perf_counter()
@@ -129,7 +207,7 @@ def repeat(variants, repeats):
 def threads(case, repeats):
     import numba
 
-    serial = adam_kernel()
+    serial, adam_slice = adam_kernel(), adam_slice_kernel()
 
     @numba.njit(nogil=True, error_model="numpy", parallel=True)
     def adam_two_threads(params, grad, m, v, b1, c1, b2, c2, step, eps):
@@ -139,18 +217,7 @@ def threads(case, repeats):
             # same vectorised code as in the one-thread pass
             lo = 0 if part == 0 else n // 2 // 64 * 64
             hi = n // 2 // 64 * 64 if part == 0 else n
-            serial(
-                params[lo:hi],
-                grad[lo:hi],
-                m[lo:hi],
-                v[lo:hi],
-                b1,
-                c1,
-                b2,
-                c2,
-                step,
-                eps,
-            )
+            adam_slice(params, grad, m, v, b1, c1, b2, c2, step, eps, lo, hi)
 
     check_same_bits(case, serial, adam_two_threads)
     print(
@@ -286,7 +353,7 @@ def prefetch(case, repeats, lines_per_span=16):
 
         return types.void(array, offset), codegen
 
-    serial = adam_kernel()
+    serial, adam_slice = adam_kernel(), adam_slice_kernel()
 
     @numba.njit(nogil=True, error_model="numpy")
     def adam_prefetching(params, grad, m, v, b1, c1, b2, c2, step, eps, X, rows):
@@ -305,20 +372,9 @@ def prefetch(case, repeats, lines_per_span=16):
                     if offset >= row_bytes:
                         offset, r = 0, r + 1
             hi = min(n * (s + 1) // spans // 64 * 64, n)
-            serial(
-                params[lo:hi],
-                grad[lo:hi],
-                m[lo:hi],
-                v[lo:hi],
-                b1,
-                c1,
-                b2,
-                c2,
-                step,
-                eps,
-            )
+            adam_slice(params, grad, m, v, b1, c1, b2, c2, step, eps, lo, hi)
             lo = hi
-        serial(params[lo:], grad[lo:], m[lo:], v[lo:], b1, c1, b2, c2, step, eps)
+        adam_slice(params, grad, m, v, b1, c1, b2, c2, step, eps, lo, n)
 
     check_same_bits(case, serial, adam_prefetching, case.X, case.order[:BATCH])
 
@@ -372,53 +428,29 @@ def fused(case, repeats, alpha=1e-4):
             v[i] = v_i
             params[i] -= (m_i * step) / (np.sqrt(v_i) + eps)
 
-    dtype, t = case.X.dtype, case.t
-    Y = np.eye(SIZES[-1], dtype=dtype)[case.y]
-    net = Network(list(SIZES), dtype=dtype).initialize(np.random.RandomState(0))
-    opt = Adam(net.params)
-    gather = _BatchGatherer(case.X, Y, None)
-    real_finish = accel.finish_gradient
+    t, real_finish = case.t, accel.finish_gradient
 
-    def epoch(fold):
-        def run():
-            start = time.perf_counter()
-            for rows, _ in case.batches():
-                X_b, Y_b, _ = gather(rows)
-                if not fold:
-                    net.loss_and_gradient(X_b, Y_b, None, alpha)
-                    opt.update(net.grad)
-                    continue
-                accel.finish_gradient = lambda *args: True  # leave it to the pass
-                try:
-                    net.loss_and_gradient(X_b, Y_b, None, alpha)
-                finally:
-                    accel.finish_gradient = real_finish
-                opt.t += 1
-                b1, b2 = opt.beta_1, opt.beta_2
-                step = opt.learning_rate * math.sqrt(1 - b2**opt.t) / (1 - b1**opt.t)
-                finish_and_adam(
-                    net.params,
-                    net.grad,
-                    opt.m,
-                    opt.v,
-                    t(b1),
-                    t(1 - b1),
-                    t(b2),
-                    t(1 - b2),
-                    t(step),
-                    t(opt.epsilon),
-                    net.n_coefs,
-                    t(alpha),
-                    t(1 / len(rows)),
-                )
-            return {"epoch ms": (time.perf_counter() - start) * 1e3}
+    def folded(net, opt):
+        def step(X_b, Y_b):
+            accel.finish_gradient = lambda *args: True  # leave it to the pass
+            try:
+                loss = net.loss_and_gradient(X_b, Y_b, None, alpha)
+            finally:
+                accel.finish_gradient = real_finish
+            finish_and_adam(
+                net.params, net.grad, opt.m, opt.v, *adam_scalars(opt, t),
+                net.n_coefs, t(alpha), t(1 / len(X_b)),
+            )  # fmt: skip
+            return loss
 
-        return run
+        return step
 
+    core, one_pass = epoch_pair(case, folded, alpha)
     report(
         "fused: gradient finish folded into the Adam pass, whole epochs",
         repeat(
-            {"two passes (the core)": epoch(False), "one pass": epoch(True)}, repeats
+            {"two passes (the core)": per_epoch(core), "one pass": per_epoch(one_pass)},
+            repeats,
         ),
         unit="ms per epoch",
     )
@@ -555,79 +587,42 @@ def compiled(case, repeats, alpha=1e-4):
             params[i] -= (m_i * step) / (np.sqrt(v_i) + eps)
         return penalty
 
-    dtype, t = case.X.dtype, case.t
-    X, y = case.X, case.y
-    Y = np.eye(SIZES[-1], dtype=dtype)[y]
-    start = Network(list(SIZES), dtype=dtype).initialize(np.random.RandomState(0))
+    dtype, t, X, y = case.X.dtype, case.t, case.X, case.y
 
-    def trainer(fused):
-        net = Network(list(SIZES), dtype=dtype)
-        np.copyto(net.params, start.params)
-        opt = Adam(net.params)
-        gather = _BatchGatherer(X, Y, None)
-        W1, W2 = net.coefs
-        b1, b2 = net.intercepts
-        gW1, gW2 = net.coef_grads
-        gb1, gb2 = net.intercept_grads
-        A1 = np.empty((BATCH, SIZES[1]), dtype)
-        Z2 = np.empty((BATCH, SIZES[2]), dtype)
-        D2 = np.empty_like(Z2)
-        D1 = np.empty_like(A1)
+    def fused_step(net, opt):
+        (W1, W2), (b1, b2) = net.coefs, net.intercepts
+        (gW1, gW2), (gb1, gb2) = net.coef_grads, net.intercept_grads
+        A1, D1 = (np.empty((BATCH, SIZES[1]), dtype) for _ in range(2))
+        Z2, D2 = (np.empty((BATCH, SIZES[2]), dtype) for _ in range(2))
 
-        def epoch():
-            begin = time.perf_counter()
-            loss = 0.0
-            for rows, _ in case.batches():
-                X_b, Y_b, _ = gather(rows)
-                if not fused:
-                    loss += net.loss_and_gradient(X_b, Y_b, None, alpha)
-                    opt.update(net.grad)
-                    continue
-                np.matmul(X_b, W1, out=A1)
-                relu_kernel(A1, b1)
-                np.matmul(A1, W2, out=Z2)
-                data = softmax_loss_delta(Z2, b2, Y_b, D2, gb2)
-                np.matmul(A1.T, D2, out=gW2)
-                np.matmul(D2, W2.T, out=D1)
-                relu_backward(D1, A1, gb1)
-                np.matmul(X_b.T, D1, out=gW1)
-                opt.t += 1
-                c1, c2 = 1 - opt.beta_1, 1 - opt.beta_2
-                step = opt.learning_rate * math.sqrt(1 - opt.beta_2**opt.t)
-                step /= 1 - opt.beta_1**opt.t
-                penalty = finish_penalty_adam(
-                    net.params,
-                    net.grad,
-                    opt.m,
-                    opt.v,
-                    net.n_coefs,
-                    t(alpha),
-                    t(1 / len(rows)),
-                    t(opt.beta_1),
-                    t(c1),
-                    t(opt.beta_2),
-                    t(c2),
-                    t(step),
-                    t(opt.epsilon),
-                )
-                loss += (data + 0.5 * alpha * penalty) / len(rows)
-            return time.perf_counter() - begin, loss, net
+        def step(X_b, Y_b):
+            np.matmul(X_b, W1, out=A1)
+            relu_kernel(A1, b1)
+            np.matmul(A1, W2, out=Z2)
+            data = softmax_loss_delta(Z2, b2, Y_b, D2, gb2)
+            np.matmul(A1.T, D2, out=gW2)
+            np.matmul(D2, W2.T, out=D1)
+            relu_backward(D1, A1, gb1)
+            np.matmul(X_b.T, D1, out=gW1)
+            b1_, c1, b2_, c2, step_, eps = adam_scalars(opt, t)
+            penalty = finish_penalty_adam(
+                net.params, net.grad, opt.m, opt.v, net.n_coefs, t(alpha),
+                t(1 / len(X_b)), b1_, c1, b2_, c2, step_, eps,
+            )  # fmt: skip
+            return (data + 0.5 * alpha * penalty) / len(X_b)
 
-        return epoch
+        return step
 
     params = estimator_params((SIZES[1],), "adam", BATCH, 3)
-    core, fused = trainer(False), trainer(True)
+    core, fused = epoch_pair(case, fused_step, alpha)
 
     def fit(cls):
         return lambda: {"ms per epoch": fit_estimator(cls, X, y, X, y, params)[0] * 1e3}
 
-    def loop(epoch):
-        return lambda: {"ms per epoch": epoch()[0] * 1e3}
-
     results = repeat(
         {
-            "core loop": loop(core),
-            "fused loop": loop(fused),
+            "core loop": per_epoch(core),
+            "fused loop": per_epoch(fused),
             "BackpropClassifier": fit(BackpropClassifier),
             "MLPClassifier": fit(MLPClassifier),
         },
@@ -648,7 +643,7 @@ def compiled(case, repeats, alpha=1e-4):
     print(
         f"\nMLPClassifier fit / fused loop, median of per-repeat ratios: "
         f"{np.median(ratios):.2f}x (the fused loop has no fit overhead); "
-        f"after {repeats + 1} epochs the two loops' weights differ by up to "
+        f"after {repeats + 2} epochs the two loops' weights differ by up to "
         f"{diff:.1e}, their last epoch losses are {loss_core / 100:.6f} and "
         f"{loss_fused / 100:.6f}"
     )
@@ -665,68 +660,45 @@ def lean(case, repeats, alpha=1e-4):
     """
     kernels = accel._kernels()
     dtype, t, n = case.X.dtype, case.t, BATCH
-    Y = np.eye(SIZES[-1], dtype=dtype)[case.y]
-    start = Network(list(SIZES), dtype=dtype).initialize(np.random.RandomState(0))
 
-    def trainer(special):
-        net = Network(list(SIZES), dtype=dtype)
-        np.copyto(net.params, start.params)
-        opt = Adam(net.params)
-        gather = _BatchGatherer(case.X, Y, None)
+    def special_step(net, opt):
         (W1, W2), (b1, b2) = net.coefs, net.intercepts
         (gW1, gW2), (gb1, gb2) = net.coef_grads, net.intercept_grads
         A1, D1 = (np.empty((n, SIZES[1]), dtype) for _ in range(2))
         Z2, A2, D2, T = (np.empty((n, SIZES[2]), dtype) for _ in range(4))
         row_max, row_sum = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
         W_all = net.params[: net.n_coefs]
-        b1_, b2_ = opt.beta_1, opt.beta_2
-        betas = (t(b1_), t(1 - b1_), t(b2_), t(1 - b2_))
-        zero, one, a, scale, eps = t(0), t(1), t(alpha), t(n), t(opt.epsilon)
+        zero, one, a, scale = t(0), t(1), t(alpha), t(n)
 
-        def epoch():
-            begin, total = time.perf_counter(), 0.0
-            for rows, _ in case.batches():
-                X_b, Y_b, _ = gather(rows)
-                if not special:
-                    total += net.loss_and_gradient(X_b, Y_b, None, alpha)
-                    opt.update(net.grad)
-                    continue
-                np.matmul(X_b, W1, out=A1)
-                kernels["add_bias_relu"](A1, b1)
-                np.matmul(A1, W2, out=Z2)
-                kernels["add_bias"](Z2, b2)
-                kernels["subtract_row_max"](Z2, A2, row_max)
-                np.exp(A2, out=A2)
-                kernels["normalize_rows"](A2, row_sum)
-                np.log(row_sum, out=row_sum)
-                kernels["log_loss_terms"](row_sum, row_max, Z2, Y_b, T)
-                data = float(T.sum())
-                penalty = float(np.dot(W_all, W_all))
-                total += (data + 0.5 * alpha * penalty) / float(n)
-                np.subtract(A2, Y_b, out=D2)
-                np.matmul(A1.T, D2, out=gW2)
-                kernels["column_sums"](D2, gb2)
-                np.matmul(D2, W2.T, out=D1)
-                kernels["relu_derivative"](A1, D1, zero, one)
-                np.matmul(X_b.T, D1, out=gW1)
-                kernels["column_sums"](D1, gb1)
-                kernels["finish_gradient"](net.grad, net.params, net.n_coefs, a, scale)
-                opt.t += 1
-                step = opt.learning_rate * math.sqrt(1 - b2_**opt.t)
-                step /= 1 - b1_**opt.t
-                kernels["adam_step"](
-                    net.params, net.grad, opt.m, opt.v, *betas, t(step), eps
-                )
-            return time.perf_counter() - begin, total, net
+        def step(X_b, Y_b):
+            np.matmul(X_b, W1, out=A1)
+            kernels["add_bias_relu"](A1, b1)
+            np.matmul(A1, W2, out=Z2)
+            kernels["add_bias"](Z2, b2)
+            kernels["subtract_row_max"](Z2, A2, row_max)
+            np.exp(A2, out=A2)
+            kernels["normalize_rows"](A2, row_sum)
+            np.log(row_sum, out=row_sum)
+            kernels["log_loss_terms"](row_sum, row_max, Z2, Y_b, T)
+            data = float(T.sum())
+            penalty = float(np.dot(W_all, W_all))
+            np.subtract(A2, Y_b, out=D2)
+            np.matmul(A1.T, D2, out=gW2)
+            kernels["column_sums"](D2, gb2)
+            np.matmul(D2, W2.T, out=D1)
+            kernels["relu_derivative"](A1, D1, zero, one)
+            np.matmul(X_b.T, D1, out=gW1)
+            kernels["column_sums"](D1, gb1)
+            kernels["finish_gradient"](net.grad, net.params, net.n_coefs, a, scale)
+            scalars = adam_scalars(opt, t)
+            kernels["adam_step"](net.params, net.grad, opt.m, opt.v, *scalars)
+            return (data + 0.5 * alpha * penalty) / float(n)
 
-        return epoch
+        return step
 
-    core, special = trainer(False), trainer(True)
+    core, special = epoch_pair(case, special_step, alpha)
     results = repeat(
-        {
-            "core loop": lambda: {"ms per epoch": core()[0] * 1e3},
-            "special-cased loop": lambda: {"ms per epoch": special()[0] * 1e3},
-        },
+        {"core loop": per_epoch(core), "special-cased loop": per_epoch(special)},
         repeats,
     )
     _, loss_core, net_core = core()
