@@ -84,13 +84,7 @@ def step(net, opt, gather, idx, alpha, acc):
                 DERIVATIVES[name](buf.A[layer - 1], prev)
             mark("activation derivative")
             delta = prev
-    if not accel.finish_gradient(net.grad, net.params, net.n_coefs, alpha, float(n)):
-        scratch = net._penalty_scratch()
-        for i in range(0, net.n_coefs, scratch.size):
-            j = min(i + scratch.size, net.n_coefs)
-            np.multiply(W_all[i:j], alpha, out=scratch[: j - i])
-            net.grad[i:j] += scratch[: j - i]
-        net.grad /= n
+    net._finish_gradient(alpha, float(n))
     mark("gradient + alpha W, / n")
     opt.update(net.grad)
     mark("Adam update")

@@ -457,22 +457,29 @@ class Network:
                     DERIVATIVES[name](buf.A[layer - 1], prev)
                 delta = prev
 
-        # MLPClassifier's (A^T delta + alpha W) / sum(s_i), over the flat
-        # vector whatever the depth. alpha * W goes through a small buffer,
-        # chunk by chunk: no allocation per call and no parameter-sized scratch.
-        if not accel.finish_gradient(
-            self.grad, self.params, self.n_coefs, alpha, sw_sum
-        ):
-            if alpha:
-                scratch = self._penalty_scratch()
-                G_all, n_coefs, c = self.grad, self.n_coefs, scratch.size
-                for i in range(0, n_coefs, c):
-                    j = min(i + c, n_coefs)
-                    aW = scratch[: j - i]
-                    np.multiply(W_all[i:j], alpha, out=aW)
-                    G_all[i:j] += aW
-            self.grad /= sw_sum
+        self._finish_gradient(alpha, sw_sum)
         return loss
+
+    def _finish_gradient(self, alpha, scale):
+        """``grad[:n_coefs] += alpha * W``, then ``grad /= scale``, in place.
+
+        MLPClassifier's ``(A^T delta + alpha W) / sum(s_i)``, over the flat
+        vector whatever the depth: one compiled pass where the kernels run,
+        else NumPy, with ``alpha * W`` going through a small buffer chunk by
+        chunk (no allocation per call, no parameter-sized scratch).
+        """
+        if accel.finish_gradient(self.grad, self.params, self.n_coefs, alpha, scale):
+            return
+        if alpha:
+            scratch = self._penalty_scratch()
+            G_all, W_all = self.grad, self.params
+            n_coefs, c = self.n_coefs, scratch.size
+            for i in range(0, n_coefs, c):
+                j = min(i + c, n_coefs)
+                aW = scratch[: j - i]
+                np.multiply(W_all[i:j], alpha, out=aW)
+                G_all[i:j] += aW
+        self.grad /= scale
 
     def _penalty_scratch(self):
         """Scratch space for ``alpha * W``, one chunk of at most 65536 weights."""
