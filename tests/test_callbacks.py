@@ -2,15 +2,14 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from _data import X_iris, y_iris
 from sklearn.exceptions import ConvergenceWarning
 
 from skbackprop import BackpropClassifier
 
 callback = pytest.importorskip("sklearn.callback")
 
-X, y = load_iris(return_X_y=True)
-X = (X - X.mean(axis=0)) / X.std(axis=0)
+X, y = X_iris, y_iris
 
 
 class Recorder:

@@ -5,7 +5,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from _data import X_digits, y_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
 
@@ -14,8 +14,7 @@ from skbackprop.streaming import fit_stream
 
 distributed = pytest.importorskip("distributed")
 
-X, y = load_digits(return_X_y=True)
-X, y = X[:300] / 16, y[:300]
+X, y = X_digits, y_digits
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,11 @@ import warnings
 
 import numpy as np
 import pytest
+from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris, make_multilabel_classification
+from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -31,11 +32,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Got `batch_size` less than 1 or larger than sample size:UserWarning",
 )
 
-X_digits, y_digits = load_digits(return_X_y=True)
-X_digits, y_digits = X_digits[:300] / 16, y_digits[:300]
-X_iris, y_iris = load_iris(return_X_y=True)
-X_iris = StandardScaler().fit_transform(X_iris)
-X_bin, y_bin = X_iris[:100], np.where(y_iris[:100] == 0, "setosa", "versicolor")
 X_ml, Y_ml = make_multilabel_classification(
     n_samples=80, n_features=6, n_classes=3, random_state=0
 )

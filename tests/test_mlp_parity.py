@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_digits, load_iris, make_multilabel_classification
+from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
+from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import StrOptions
 
 from skbackprop import BackpropClassifier
@@ -28,11 +28,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Got `batch_size` less than 1 or larger than sample size:UserWarning",
 )
 
-X_digits, y_digits = load_digits(return_X_y=True)
-X_digits, y_digits = X_digits[:300] / 16, y_digits[:300]
-X_iris, y_iris = load_iris(return_X_y=True)
-X_iris = StandardScaler().fit_transform(X_iris)
-X_bin, y_bin = X_iris[:100], np.where(y_iris[:100] == 0, "setosa", "versicolor")
 X_ml, Y_ml = make_multilabel_classification(
     n_samples=100, n_features=8, n_classes=4, random_state=0
 )

@@ -5,13 +5,12 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from _data import X_iris, y_iris
 
 from skbackprop import BackpropClassifier, LogisticRegressionGD, __version__
 from skbackprop._persistence import InconsistentVersionWarning
 
-X, y = load_iris(return_X_y=True)
-X = (X - X.mean(axis=0)) / X.std(axis=0)
+X, y = X_iris, y_iris
 
 ESTIMATORS = [
     BackpropClassifier((8,), max_iter=30, random_state=0),
