@@ -52,7 +52,7 @@ def test_docs_build_without_warnings(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     examples = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
-    assert len(examples) == 7
+    assert examples, "no examples/plot_*.py found"
     images = tmp_path / "docs" / "auto_examples" / "images"
     for name in examples:  # every example ran and drew its figure
         assert (images / f"sphx_glr_{name}_001.png").stat().st_size > 10_000, name
