@@ -1,6 +1,6 @@
 """Per-epoch fit time: BackpropClassifier, MLPClassifier, PyTorch; the GEMM limit.
 
-Cases (the issue's names):
+Cases:
 
 a32, a64  784-256-10 ReLU, adam, batch 200, 20,000 synthetic samples, float32 / float64
 b         digits (64 features), the default network (100 hidden units), adam
