@@ -358,17 +358,24 @@ def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
     rng = np.random.default_rng(3)
     X = rng.normal(size=(200, 5))
     y = (X[:, 0] > 0).astype(int)
+    # a large step: the validation score peaks within the first ten epochs
+    # and then falls, so the best weights are not the last ones
     kw = dict(hidden_layer_sizes=(8,), early_stopping=True, random_state=0,
-              n_iter_no_change=1000, max_iter=30)  # fmt: skip
+              n_iter_no_change=1000, max_iter=30, learning_rate_init=0.1)  # fmt: skip
     full = BackpropClassifier(**kw).fit(X, y)
     best_epoch = int(np.argmax(full.validation_scores_[:10]))
+    assert best_epoch < 9  # not the tenth, the last one before the interrupt
+    # the weights of the best epoch, from a fit that ends there
+    best = BackpropClassifier(**{**kw, "max_iter": best_epoch + 1}).fit(X, y)
     calls = {"n": 0}
+    last = []  # the weights after the tenth epoch, when it is interrupted
     original = Network.loss_and_gradient
     n_batches = 1  # 180 training samples: one batch of 180 per epoch
 
     def interrupted(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] > 10 * n_batches:
+            last.extend(w.copy() for w in self.coefs + self.intercepts)
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
@@ -378,7 +385,11 @@ def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
     monkeypatch.undo()
     assert est.n_iter_ == 10
     assert est.best_validation_score_ == max(full.validation_scores_[:10])
-    assert best_epoch < 10
+    assert len(last) == len(_weights(est))
+    # the model holds the best epoch's weights, which differ from the last's
+    for w, w_best in zip(_weights(est), _weights(best)):
+        np.testing.assert_array_equal(w, w_best)
+    assert not all(np.array_equal(w, w_last) for w, w_last in zip(_weights(est), last))
 
 
 # ------------------------------------------------------- load and concurrency
