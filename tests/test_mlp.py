@@ -1007,13 +1007,14 @@ def test_interrupt_keeps_the_completed_epochs(solver, monkeypatch):
 
 @pytest.mark.parametrize("metric", ["loss", "accuracy"])
 def test_interrupt_restores_the_best_validation_weights(metric, monkeypatch):
-    clf = BackpropClassifier(
-        early_stopping=True,
-        early_stopping_metric=metric,
-        learning_rate_init=0.1,
-        n_iter_no_change=100,
-        **{**KW_VAL, "hidden_layer_sizes": (32,), "max_iter": 100},
-    )
+    kw = {
+        "early_stopping": True,
+        "early_stopping_metric": metric,
+        "learning_rate_init": 0.1,
+        "n_iter_no_change": 100,
+        **{**KW_VAL, "hidden_layer_sizes": (32,)},
+    }
+    clf = BackpropClassifier(**{**kw, "max_iter": 100})
     interrupt_on_call(monkeypatch, 45)  # 1 batch per epoch: during epoch 45
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
@@ -1021,11 +1022,18 @@ def test_interrupt_restores_the_best_validation_weights(metric, monkeypatch):
     assert clf.n_iter_ == 44
     if metric == "loss":
         curve = clf.validation_loss_curve_
-        assert np.argmin(curve) < 43  # the best epoch was not the last
+        best = int(np.argmin(curve))
+        assert best < 43  # the best epoch was not the last
         assert val_loss(clf, X_va, y_va) == pytest.approx(min(curve), rel=1e-10)
     else:
+        best = int(np.argmax(clf.validation_scores_))
+        assert best < 43  # the best epoch was not the last
         assert clf.score(X_va, y_va) == clf.best_validation_score_
         assert clf.best_validation_score_ == max(clf.validation_scores_)
+    # the weights are the best epoch's: those of a fit that ends there
+    reference = BackpropClassifier(**{**kw, "max_iter": best + 1})
+    reference.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    assert_same_weights(clf, reference, rtol=0)
 
 
 def test_interrupt_in_the_first_epoch_keeps_the_initial_weights(monkeypatch):
