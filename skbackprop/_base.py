@@ -1,4 +1,30 @@
-"""What the estimators share around their fits."""
+"""What every estimator of the package shares around its fits.
+
+:class:`BaseBackprop` holds the fit plumbing; an estimator built on it keeps
+only what differs: how it encodes targets, its network (output activation and
+loss), its solvers' specifics and its predict methods. Its ``_fit`` follows
+one shape::
+
+    X, y = ...validate and encode...
+    network, state = ...
+    return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
+
+where ``solve(callbacks)`` trains (a stochastic solver through
+:meth:`BaseBackprop._train`), and ``commit(network, state)`` sets the fitted
+attributes once training succeeded.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import compute_class_weight
+from sklearn.utils.validation import _check_sample_weight
+
+from ._callbacks import CallbackSupportMixin, EpochReporter
+from ._persistence import VersionedPickleMixin
+from ._training import TrainingDiverged, Validation, train
 
 
 def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
@@ -22,3 +48,166 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
         estimator.__dict__.clear()
         estimator.__dict__.update(snapshot)
         raise
+
+
+class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
+    """Base of the estimators: guarded fits, weights, validation, training.
+
+    Subclasses set ``_full_batch_solver`` (the solver that runs whole-data
+    iterations and has no ``partial_fit``) and ``_partial_fit_unavailable``
+    (the message when it is asked for), and define ``_fit``,
+    ``_validation_score`` and ``_divergence_hint``.
+    """
+
+    _full_batch_solver = None
+    _partial_fit_unavailable = "partial_fit is not available for solver={solver!r}."
+    # Whether "balanced" class weights count the sample weights
+    # (LogisticRegression does; MLPClassifier has no class weights).
+    _balanced_counts_sample_weight = False
+    # What becomes non-finite when training diverges, in the model's words.
+    _diverging = "the loss or the weights"
+
+    # ---------------------------------------------------------- fit guard
+    def _check_partial_fit(self):
+        """``available_if`` check: partial_fit needs a stochastic solver."""
+        if self.solver == self._full_batch_solver:
+            raise AttributeError(
+                self._partial_fit_unavailable.format(solver=self.solver)
+            )
+        return True
+
+    def _guarded_fit(self, *args, incremental):
+        """``self._fit(*args, incremental)``, leaving the model as it was on failure."""
+        return fit_or_restore(
+            self, self._fit, *args, incremental,
+            max_subtasks=1 if incremental else self.max_iter,
+            bridged=self.solver == self._full_batch_solver,  # its callback bridge
+        )  # fmt: skip
+
+    def _run_fit(self, X, y, sample_weight, network, solve, commit, reconstruct):
+        """Train with callbacks, check for divergence, then commit the results.
+
+        ``solve(callbacks) -> state`` trains ``network``;
+        ``commit(network, state)`` sets the fitted attributes, all at once,
+        only when training succeeded; ``reconstruct() -> dict`` describes the
+        model during training, for the callbacks.
+        """
+        ctx = self._callback_fit_ctx
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        full_batch = self.solver == self._full_batch_solver
+        task = "iteration" if full_batch or self.solver == "gd" else "epoch"
+        reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
+        # A diverging run overflows on its way to the clear error raised below.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            state = solve(reporter)
+        if not np.isfinite(network.params).all() or (
+            state.loss is not None and not np.isfinite(state.loss)
+        ):
+            raise ValueError(self._divergence_message())
+        commit(network, state)
+        ctx.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
+        return self
+
+    def _divergence_message(self):
+        return (
+            f"Training diverged: {self._diverging} became non-finite "
+            f"(solver={self.solver!r}). {self._divergence_hint()} The model was "
+            "left as it was."
+        )
+
+    # ------------------------------------------------------------ weights
+    def _sample_weight(self, sample_weight, X, y, incremental):
+        """Validated sample weights times class weights, or None for all ones."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: the "
+                "class frequencies of the whole data are unknown. Compute the "
+                "weights with sklearn.utils.compute_class_weight and pass a dict."
+            )
+        counted = sample_weight if self._balanced_counts_sample_weight else None
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y, sample_weight=counted
+        ).astype(X.dtype)
+        per_sample = weights[np.searchsorted(self.classes_, y)]
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
+    # --------------------------------------------------------- validation
+    @staticmethod
+    def _split_validation(X, Y, sample_weight, *, fraction, stratify, rng,
+                          strict=True):  # fmt: skip
+        """Hold out ``fraction`` of the data: ``(X, Y, sw), (X_val, Y_val, sw_val)``.
+
+        Stratified by ``stratify`` (None for a random split); when a class is
+        too small to stratify, ``strict`` raises scikit-learn's error, else
+        the split is made at random.
+        """
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        try:
+            split = train_test_split(
+                *arrays, test_size=fraction, random_state=rng, stratify=stratify
+            )
+        except ValueError:
+            if strict or stratify is None:
+                raise
+            split = train_test_split(*arrays, test_size=fraction, random_state=rng)
+        X, X_val, Y, Y_val = split[:4]
+        sw, sw_val = split[4:] if len(split) > 4 else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return (X, Y, sw), (X_val, Y_val, sw_val)
+
+    def _validation(self, X_val, Y_val, sw_val, truth, *, metric, early_stopping):
+        """A :class:`Validation` monitor scoring the network on a held-out set.
+
+        Its loss is the network's mean (weighted) loss on ``(X_val, Y_val)``,
+        its score ``self._validation_score(truth, output, sw_val)``.
+        """
+
+        def evaluate(network):
+            Z = network.logits(X_val)
+            A = network.loss.activate(Z.copy())
+            loss = float(np.average(network.loss.value(Y_val, Z, A), weights=sw_val))
+            return self._validation_score(truth, A, sw_val), loss
+
+        return Validation(evaluate, metric, early_stopping)
+
+    # ----------------------------------------------------------- training
+    def _reusable_optimizer(self, network, resume):
+        """The previous fit's optimizer, rebound to ``network``, or None.
+
+        ``partial_fit`` continues the optimizer (its moments, its step count
+        and its learning rate) as long as the network has the same size.
+        """
+        previous = getattr(self, "_optimizer", None)
+        if resume and previous is not None and previous.params.size == network.n_params:
+            return previous.rebind(network.params)
+        return None
+
+    def _train(self, network, optimizer, batches, state, **kwargs):
+        """:func:`~skbackprop._training.train`, with divergence as a clear error."""
+        try:
+            return train(network, optimizer, batches, state, **kwargs)
+        except TrainingDiverged:
+            raise ValueError(self._divergence_message()) from None
+
+    @staticmethod
+    def _interrupted(state):
+        warnings.warn("Training interrupted by user.")
+        state.interrupted = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -2,40 +2,29 @@
 
 import warnings
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import fit_or_restore
-from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
-from ._persistence import VersionedPickleMixin
-from ._training import TrainingDiverged, TrainingState, Validation, train
+from ._base import BaseBackprop
+from ._callbacks import with_callbacks
+from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
+from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS
-from .core.network import Network, feedforward
+from .core.network import Network, logits
 from .core.optimizers import SCHEDULES, SGD, Adam
-from .core.proximal import (
-    LOG_LOSS_CURVATURE,
-    LayerPreconditioner,
-    gram_eigenvalue,
-    inplace_soft_threshold,
-    l1_norm,
-    spectral_gradient,
-)
+from .core.proximal import ProximalL1, l1_norm, spectral_gradient
 
 # Precondition 'gd' by the Hessian bound when its (p + 1)^2 Gram matrix costs
 # at most about as much as this many gradient evaluations.
@@ -51,7 +40,10 @@ class _LinearNetwork(Network):
 
     Its cost adds ``l1 * ||W||_1`` (which the solvers handle by proximal
     steps, so the gradient leaves it out), and without an intercept the bias
-    gradient is zero: the biases stay where they are (at zero).
+    gradient is zero: the biases stay where they are (at zero). With a
+    ``penalty_scale``, a batch's L2 strength is ``alpha * batch_weight *
+    penalty_scale``: with ``1 / total_weight``, the sum of the batch
+    objectives is the objective of the whole data.
     """
 
     def __init__(self, n_features, n_outputs, dtype, fit_intercept, l1=0.0):
@@ -61,10 +53,14 @@ class _LinearNetwork(Network):
         )
         self.fit_intercept = fit_intercept
         self.l1 = l1
+        self.penalty_scale = None
 
     def loss_and_gradient(
-        self, X, Y, sample_weight=None, alpha=0.0, dropout=0.0, rng=None
+        self, X, Y, sample_weight=None, alpha=0.0, dropout=None, rng=None
     ):
+        if self.penalty_scale is not None:
+            weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+            alpha = alpha * weight * self.penalty_scale
         loss = super().loss_and_gradient(X, Y, sample_weight, alpha, dropout, rng)
         if not self.fit_intercept:
             self.grad[self.n_coefs :] = 0.0
@@ -73,9 +69,7 @@ class _LinearNetwork(Network):
         return loss
 
 
-class LogisticRegressionGD(
-    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
-):
+class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
     """Logistic regression trained by gradient descent on the backprop core.
 
     The network of :mod:`skbackprop.core` with no hidden layer: a logistic
@@ -250,6 +244,14 @@ LayerPreconditioner`), which takes the correlations of the features out of
     True
     """
 
+    _full_batch_solver = "gd"
+    _partial_fit_unavailable = (
+        "partial_fit is only available for the mini-batch solvers 'sgd' and "
+        "'adam', not for solver={solver!r}."
+    )
+    _balanced_counts_sample_weight = True  # as LogisticRegression
+    _diverging = "the objective or the coefficients"
+
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="right")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
@@ -329,17 +331,9 @@ LayerPreconditioner`), which takes the correlations of the features out of
         self : object
             The fitted estimator.
         """
-        return self._guarded_fit(X, y, sample_weight, incremental=False)
+        return self._guarded_fit(X, y, sample_weight, None, incremental=False)
 
-    def _check_partial_fit(self):
-        if self.solver == "gd":
-            raise AttributeError(
-                "partial_fit is only available for the mini-batch solvers 'sgd' "
-                "and 'adam', not for solver='gd'."
-            )
-        return True
-
-    @available_if(_check_partial_fit)
+    @available_if(BaseBackprop._check_partial_fit)
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -361,16 +355,9 @@ LayerPreconditioner`), which takes the correlations of the features out of
         self : object
             The updated estimator.
         """
-        return self._guarded_fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._guarded_fit(X, y, sample_weight, classes, incremental=True)
 
-    def _guarded_fit(self, X, y, sample_weight, incremental, classes=None):
-        return fit_or_restore(
-            self, self._fit, X, y, sample_weight, incremental, classes,
-            max_subtasks=1 if incremental else self.max_iter,
-            bridged=self.solver == "gd",  # the gd solver's callback bridge
-        )  # fmt: skip
-
-    def _fit(self, X, y, sample_weight, incremental, classes):
+    def _fit(self, X, y, sample_weight, classes, incremental):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = incremental and hasattr(self, "classes_")
@@ -419,9 +406,6 @@ LayerPreconditioner`), which takes the correlations of the features out of
             if not self.fit_intercept:
                 network.intercepts[0][:] = 0
 
-        ctx = self._callback_fit_ctx
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         curve = []  # the solver's loss curve, for the callbacks' fitted models
 
         def reconstruct():
@@ -431,32 +415,24 @@ LayerPreconditioner`), which takes the correlations of the features out of
                 "loss_curve_": list(curve),
             }
 
-        task = "iteration" if self.solver == "gd" else "epoch"
-        reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
-        # A diverging run overflows on its way to the error raised below.
-        with np.errstate(over="ignore", invalid="ignore"):
+        def solve(callbacks):
             if self.solver == "gd":
-                state = self._fit_gd(network, X, Y, sample_weight, reporter, curve)
-            else:
-                state = self._fit_stochastic(
-                    network, X, Y, encoded, sample_weight, incremental, resume,
-                    reporter, curve,
-                )  # fmt: skip
-        if not np.isfinite(network.params).all():
-            raise ValueError(self._divergence_message())
+                return self._fit_gd(network, X, Y, sample_weight, callbacks, curve)
+            return self._fit_stochastic(
+                network, X, Y, encoded, sample_weight, incremental, resume,
+                callbacks, curve,
+            )  # fmt: skip
 
-        # Success: commit everything at once.
-        self._state = state
-        self.coef_ = network.coefs[0].T.copy()
-        self.intercept_ = network.intercepts[0].copy()
-        self.n_iter_ = state.n_iter
-        self.loss_curve_ = state.loss_curve
-        self.validation_loss_curve_ = state.validation_loss_curve
-        self.validation_scores_ = state.validation_scores
-        ctx.call_on_fit_task_end(
-            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
+        def commit(network, state):
+            self._state = state
+            self.coef_ = network.coefs[0].T.copy()
+            self.intercept_ = network.intercepts[0].copy()
+            self.n_iter_ = state.n_iter
+            self.loss_curve_ = state.loss_curve
+            self.validation_loss_curve_ = state.validation_loss_curve
+            self.validation_scores_ = state.validation_scores
+
+        return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
 
     def _set_classes(self, y, incremental, classes):
         old = getattr(self, "classes_", None)
@@ -473,26 +449,6 @@ LayerPreconditioner`), which takes the correlations of the features out of
             return
         self.classes_ = np.unique(y)
         self._same_classes = old is not None and np.array_equal(old, self.classes_)
-
-    def _sample_weight(self, sample_weight, X, y, incremental):
-        """Validated sample weights times class weights, or None for all ones."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        if self.class_weight is None:
-            return sample_weight
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit: the "
-                "class frequencies of the whole data are unknown. Compute the "
-                "weights with sklearn.utils.compute_class_weight and pass a dict."
-            )
-        weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-        ).astype(X.dtype)
-        per_sample = weights[np.searchsorted(self.classes_, y)]
-        return per_sample if sample_weight is None else per_sample * sample_weight
 
     def _penalties(self, total_weight):
         """Network L2 strength ``alpha`` and L1 strength per unit of weight."""
@@ -573,8 +529,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
                 callback=record,
             )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            state.interrupted = True
+            self._interrupted(state)
             result = None
         except FloatingPointError:
             raise ValueError(self._divergence_message()) from None
@@ -605,56 +560,41 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return X.shape[1] + 1 <= _PRECONDITION_MAX_COST * 4 * n_outputs
 
     def _fit_stochastic(
-        self,
-        network,
-        X,
-        Y,
-        encoded,
-        sample_weight,
-        incremental,
-        resume,
-        reporter,
+        self, network, X, Y, encoded, sample_weight, incremental, resume, callbacks,
         curve,
-    ):
+    ):  # fmt: skip
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
         resume = incremental and resume
         rng = check_random_state(self.random_state)
         state = self._state.copy() if resume else TrainingState()
+        monitor = None
         if self.early_stopping:
-            X, Y, sample_weight, validation = self._split_validation(
-                X, Y, encoded, sample_weight, rng
+            (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
+                X, Y, sample_weight,
+                fraction=self.validation_fraction,
+                stratify=encoded,
+                rng=rng,
+                strict=False,  # a class too small to stratify: split at random
+            )  # fmt: skip
+            truth = Y_v.argmax(axis=1) if Y_v.shape[1] > 1 else Y_v[:, 0]
+            monitor = self._validation(
+                X_v, Y_v, sw_v, truth, metric="loss", early_stopping=True
             )
         n = X.shape[0]
         total = n if sample_weight is None else float(sample_weight.sum())
         alpha, l1 = self._penalties(total)
         network.l1 = l1
-        if not self.early_stopping and not incremental:
-            # Judge progress by the exact objective after every epoch, not by
-            # the mean of the mini-batch costs while the weights moved: the
-            # learning rate then drops when the objective itself stalls, and
-            # the best weights are the ones kept.
-            validation = Validation(
-                _objective_monitor(network, X, Y, sample_weight, alpha, total),
-                "loss",
-            )
-        elif incremental:
+        # a sum of batch objectives is the full objective
+        network.penalty_scale = 1.0 / total
+        if incremental:
             # one epoch at a time: the mean mini-batch cost decides (as in
             # MLPClassifier), also after a fit that monitored the objective
-            validation = None
             state.validation_scores = state.validation_loss_curve = None
-            if state.best_loss is None:
-                state.best_loss = np.inf
-        if validation is not None:
-            state.validation_scores, state.validation_loss_curve = [], []
-            state.best_validation_loss = np.inf
-            state.best_params = network.params.copy()
-            state.best_loss = None
         batch_size = min(200 if self.batch_size == "auto" else self.batch_size, n)
 
-        previous = getattr(self, "_optimizer", None)
-        if resume and previous is not None and previous.params.size == network.n_params:
-            optimizer = previous.rebind(network.params)
+        optimizer = self._reusable_optimizer(network, resume)
+        if optimizer is not None:
             schedule = self._schedule
         else:
             lr = self._initial_learning_rate(
@@ -669,90 +609,54 @@ LayerPreconditioner`), which takes the correlations of the features out of
             else:
                 schedule = SCHEDULES["adaptive"](lr, 5.0, _MIN_LEARNING_RATE * lr)
             state.learning_rate = None
-
-        after_step = None
-        if l1:
-            after_step = _proximal_hook(optimizer, l1, network.n_coefs)
-        restart, verbose = None, self.verbose
-        if validation is not None and not self.early_stopping:
-            restart = _momentum_restart(optimizer, self.verbose)
-            verbose = False  # the epoch_end hook reports the objective
+        if not self.early_stopping and not incremental:
+            # Judge progress by the exact objective after every epoch, not by
+            # the mean of the mini-batch costs while the weights moved: the
+            # learning rate then drops when the objective itself stalls, and
+            # the best weights are the ones kept.
+            monitor = _ObjectiveMonitor(X, Y, sample_weight, alpha, total, optimizer)
+        step = optimizer
+        if l1:  # the L1 part by a proximal step after every update
+            step = ProximalL1(optimizer, l1, slice(0, network.n_coefs))
+        objective = monitor if isinstance(monitor, _ObjectiveMonitor) else None
 
         def epoch_end(state):
-            if restart is not None:
-                restart(state)
-            monitored = restart is not None  # the monitor scores the objective
-            curve[:] = state.validation_loss_curve if monitored else state.loss_curve
-            return reporter.end()
+            curve[:] = state.loss_curve if objective is None else objective.curve
+            if objective is not None and self.verbose:
+                print(
+                    f"Epoch {state.n_iter}, objective = {curve[-1]:.10g}, "
+                    f"learning rate = {state.learning_rate:.4g}"
+                )
+            return callbacks.end()
 
-        try:
-            train(
-                network,
-                optimizer,
-                schedule,
-                state,
-                X,
-                Y,
-                sample_weight,
-                max_iter=self.max_iter,
-                batch_size=batch_size,
-                alpha=alpha,
-                shuffle=True,
-                rng=rng,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation=validation,
-                incremental=incremental,
-                verbose=verbose,
-                penalty_scale=1.0 / total,
-                after_step=after_step,
-                epoch_begin=reporter.begin,
-                epoch_end=epoch_end,
-            )
-        except TrainingDiverged:
-            raise ValueError(self._divergence_message()) from None
-        if validation is not None:
-            np.copyto(network.params, state.best_params)  # the best epoch's weights
-            if not self.early_stopping:
-                # the monitor scored the training objective: that is the curve
-                state.loss_curve = state.validation_loss_curve
-                state.validation_scores = state.validation_loss_curve = None
+        self._train(
+            network,
+            step,
+            MiniBatches(X, Y, sample_weight, batch_size=batch_size, rng=rng),
+            state,
+            schedule=schedule,
+            stopping=StoppingRule(
+                1 if incremental else self.max_iter,
+                self.tol,
+                self.n_iter_no_change,
+                warn=not incremental,
+            ),
+            alpha=alpha,
+            monitor=monitor,
+            callbacks=SimpleNamespace(begin=callbacks.begin, end=epoch_end),
+            # the objective's own line replaces the loss line
+            verbose=self.verbose and objective is None,
+        )
+        if objective is not None:
+            state.loss_curve = objective.curve  # the training objective
         self._optimizer = optimizer
         self._schedule = schedule
         return state
 
-    def _split_validation(self, X, Y, encoded, sample_weight, rng):
-        """Hold out a stratified validation set; return its evaluation."""
-        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-        try:
-            split = train_test_split(
-                *arrays,
-                test_size=self.validation_fraction,
-                random_state=rng,
-                stratify=encoded,
-            )
-        except ValueError:  # a class too small to stratify
-            split = train_test_split(
-                *arrays, test_size=self.validation_fraction, random_state=rng
-            )
-        X, X_val, Y, Y_val = split[:4]
-        sample_weight, sw_val = split[4:] if len(split) > 4 else (None, None)
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        truth = Y_val.argmax(axis=1) if Y_val.shape[1] > 1 else Y_val[:, 0]
-
-        def evaluate(network):
-            Z = network.decision_function(X_val)
-            A = network.loss.activate(Z.copy())
-            loss = float(np.average(network.loss.value(Y_val, Z, A), weights=sw_val))
-            pred = A.argmax(axis=1) if A.shape[1] > 1 else A[:, 0] > 0.5
-            score = float(np.average(pred == truth, weights=sw_val))
-            return score, loss
-
-        return X, Y, sample_weight, Validation(evaluate, "loss")
+    def _validation_score(self, truth, output, sample_weight):
+        """Accuracy of the network's output on the encoded labels ``truth``."""
+        pred = output.argmax(axis=1) if output.shape[1] > 1 else output[:, 0] > 0.5
+        return float(np.average(pred == truth, weights=sample_weight))
 
     def _initial_learning_rate(self, X, sample_weight, network, ridge, batch_size):
         if self.learning_rate != "auto":
@@ -793,7 +697,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )  # fmt: skip
-        Z = feedforward(X, [self.coef_.T], [self.intercept_], [])
+        Z = logits(X, [self.coef_.T], [self.intercept_], [])
         Z = Z.astype(self.coef_.dtype, copy=False)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
@@ -854,88 +758,58 @@ LayerPreconditioner`), which takes the correlations of the features out of
         lse = np.log(np.exp(Z - shift).sum(axis=1, keepdims=True)) + shift
         return Z - lse
 
-    def _divergence_message(self):
+    def _divergence_hint(self):
         if self.solver == "gd":
-            hint = "Scale the input data (e.g. StandardScaler) or lower C."
-        else:
-            hint = (
-                f"Lower the learning rate (learning_rate={self.learning_rate!r}) "
-                "or scale the input data."
-            )
+            return "Scale the input data (e.g. StandardScaler) or lower C."
         return (
-            "Training diverged: the objective or the coefficients became "
-            f"non-finite (solver={self.solver!r}). {hint} The model was left as "
-            "it was."
+            f"Lower the learning rate (learning_rate={self.learning_rate!r}) "
+            "or scale the input data."
         )
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
+class _ObjectiveMonitor:
+    """Monitor: the exact training objective, after every epoch.
 
-def _proximal_hook(optimizer, l1, n_coefs):
-    """Soft-threshold the weights after every step: proximal SGD or Adam."""
-    W = optimizer.params[:n_coefs]
-    if isinstance(optimizer, Adam):
-        v = optimizer.v[:n_coefs]
+    Not the mean of the mini-batch costs while the weights moved: the
+    objective of the weights reached. It decides: the learning rate drops
+    when it stalls, and the best weights are kept. When it goes up it forgets
+    the optimizer's momentum (adaptive restart, O'Donoghue and Candes, 2015):
+    with a fixed momentum the iterates of a strongly convex problem overshoot
+    and circle the optimum; dropping the velocity (Adam's first moment) damps
+    that, and keeps the learning rate from being lowered for what is only
+    momentum.
+    """
 
-        def after_step(learning_rate):
-            # Adam's step is diagonally preconditioned: the threshold of each
-            # weight is its own step size times the L1 strength.
-            t = optimizer.t
-            scale = learning_rate * np.sqrt(1 - optimizer.beta_2**t)
-            threshold = np.sqrt(v)
-            threshold += optimizer.epsilon
-            np.divide(scale * l1, threshold, out=threshold)
-            inplace_soft_threshold(W, threshold)
+    decides = True
+    what = "Training objective"
 
-        return after_step
+    def __init__(self, X, Y, sample_weight, alpha, total, optimizer):
+        self.data = X, Y, sample_weight
+        self.alpha, self.total = alpha, total
+        self.optimizer = optimizer
+        self.curve = []
+        self._best = None
 
-    def after_step(learning_rate):
-        inplace_soft_threshold(W, learning_rate * l1)
+    def start(self, state, network):
+        self._best = -np.inf
+        state.best_params = network.params.copy()
 
-    return after_step
-
-
-def _objective_monitor(network, X, Y, sample_weight, alpha, total):
-    """``evaluate(network) -> (-objective, objective)`` on the training data."""
-    n_coefs = network.n_coefs
-
-    def evaluate(network):
-        Z = network.decision_function(X)
+    def record(self, network, state, verbose):
+        X, Y, sample_weight = self.data
+        Z = network.logits(X)
         A = network.loss.activate(Z.copy())
         per_sample = network.loss.value(Y, Z, A)
         data = per_sample.sum() if sample_weight is None else per_sample @ sample_weight
-        W = network.params[:n_coefs]
-        objective = float(data + 0.5 * alpha * (W @ W)) / total
+        W = network.params[: network.n_coefs]
+        objective = float(data + 0.5 * self.alpha * (W @ W)) / self.total
         if network.l1:
             objective += network.l1 * l1_norm(W)
-        return -objective, objective
+        self.curve.append(objective)
+        if len(self.curve) >= 2 and self.curve[-1] > self.curve[-2]:
+            self.optimizer.reset_momentum()
 
-    return evaluate
+    def progress(self, state):
+        return -self.curve[-1], self._best
 
-
-def _momentum_restart(optimizer, verbose):
-    """Epoch callback: forget the momentum when the objective went up.
-
-    Adaptive restart (O'Donoghue and Candes, 2015) at the end of an epoch:
-    with a fixed momentum the iterates of a strongly convex problem overshoot
-    and circle the optimum; dropping the velocity (Adam's first moment) when
-    the objective rises damps that, and keeps the learning rate from being
-    lowered for what is only momentum.
-    """
-    velocity = optimizer.m if isinstance(optimizer, Adam) else optimizer.velocity
-
-    def epoch_end(state):
-        curve = state.validation_loss_curve
-        if len(curve) >= 2 and curve[-1] > curve[-2]:
-            velocity[:] = 0.0
-        if verbose:
-            print(
-                f"Epoch {state.n_iter}, objective = {curve[-1]:.10g}, "
-                f"learning rate = {state.learning_rate:.4g}"
-            )
-        return False
-
-    return epoch_end
+    def set_best(self, state, value):
+        self._best = value

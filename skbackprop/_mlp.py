@@ -4,12 +4,11 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
@@ -24,16 +23,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import fit_or_restore
-from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
-from ._persistence import VersionedPickleMixin
-from ._training import TrainingDiverged, TrainingState, Validation, train
+from ._base import BaseBackprop
+from ._callbacks import with_callbacks
+from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .core.initializers import INITIALIZERS
-from .core.network import Network, feedforward
+from .core.network import Network, logits
 from .core.optimizers import SCHEDULES, SGD, Adam, lbfgs
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
 # MLPClassifier ignores ``learning_rate`` for adam; so do we for its names.
 _SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 
@@ -72,9 +69,7 @@ def _check_activations(activation, n_hidden):
     return names
 
 
-class BackpropClassifier(
-    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
-):
+class BackpropClassifier(ClassifierMixin, BaseBackprop):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -287,6 +282,12 @@ class BackpropClassifier(
     (2, 3)
     """
 
+    _full_batch_solver = "lbfgs"
+    _partial_fit_unavailable = (
+        "partial_fit is only available for stochastic optimizers. "
+        "{solver} is not stochastic."
+    )
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
@@ -434,19 +435,12 @@ default=None
         self : object
             Trained classifier.
         """
+        validation = (X_val, y_val, sample_weight_val)
         return self._guarded_fit(
-            X, y, sample_weight, False, None, (X_val, y_val, sample_weight_val)
+            X, y, sample_weight, None, validation, incremental=False
         )
 
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                f"partial_fit is only available for stochastic optimizers. "
-                f"{self.solver} is not stochastic."
-            )
-        return True
-
-    @available_if(_check_solver)
+    @available_if(BaseBackprop._check_partial_fit)
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -469,31 +463,14 @@ default=None
         self : object
             Trained classifier.
         """
-        return self._guarded_fit(X, y, sample_weight, True, classes, (None,) * 3)
+        return self._guarded_fit(
+            X, y, sample_weight, classes, (None,) * 3, incremental=True
+        )
 
-    def _guarded_fit(self, X, y, sample_weight, incremental, classes, val):
-        return fit_or_restore(
-            self, self._fit, X, y, sample_weight, incremental, classes, *val,
-            max_subtasks=1 if incremental else self.max_iter,
-            bridged=self.solver == "lbfgs",  # L-BFGS's callback bridge
-        )  # fmt: skip
-
-    def _fit(self, X, y, sample_weight, incremental, classes, X_val, y_val, sw_val):
+    def _fit(self, X, y, sample_weight, classes, validation, incremental):
         hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         activations = _check_activations(self.activation, len(hidden))
-        if self.dropout > 0 and self.solver == "lbfgs":
-            raise ValueError("dropout needs a stochastic solver, not 'lbfgs'.")
-        if X_val is None and (y_val is not None or sw_val is not None):
-            raise ValueError("y_val and sample_weight_val need X_val.")
-        if X_val is not None and y_val is None:
-            raise ValueError("X_val needs y_val.")
-        if X_val is not None and self.solver == "lbfgs":
-            raise ValueError(
-                "solver='lbfgs' does not use a validation set: pass X_val only "
-                "with the stochastic solvers ('adam', 'sgd', 'gd')."
-            )
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_fit_arguments(validation, incremental)
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -511,28 +488,107 @@ default=None
         n_outputs = Y.shape[1]
         layer_units = [X.shape[1], *hidden, n_outputs]
         self._random_state = check_random_state(self.random_state)
-
-        if self._label_binarizer.y_type_ == "multiclass":
-            out_activation = "softmax"
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        out_activation = "softmax" if multiclass else "logistic"
+        network = self._make_network(layer_units, activations, out_activation, X.dtype,
+                                first_pass)  # fmt: skip
+        if first_pass:
+            state = TrainingState()
         else:
-            out_activation = "logistic"
+            state = getattr(self, "_state", None)
+            state = TrainingState() if state is None else state.copy()
+        fitted = {
+            "n_outputs_": n_outputs,
+            "n_layers_": len(layer_units),
+            "out_activation_": out_activation,
+        }
+
+        def reconstruct():
+            return {
+                "coefs_": [c.copy() for c in network.coefs],
+                "intercepts_": [b.copy() for b in network.intercepts],
+                "loss_curve_": list(state.loss_curve),
+                **fitted,
+            }
+
+        def solve(callbacks):
+            if self.solver == "lbfgs":
+                return self._fit_lbfgs(network, X, Y, sample_weight, state, callbacks)
+            return self._fit_stochastic(
+                network, X, Y, Y_bool, sample_weight, state, incremental,
+                validation, callbacks,
+            )  # fmt: skip
+
+        def commit(network, state):
+            self._network = network
+            self._state = state
+            self.coefs_ = network.coefs
+            self.intercepts_ = network.intercepts
+            for name, value in fitted.items():
+                setattr(self, name, value)
+            self.n_iter_ = state.n_iter
+            self.t_ = state.t
+            self.loss_ = state.loss
+            self.loss_curve_ = state.loss_curve
+            if self.solver != "lbfgs":
+                self.best_loss_ = state.best_loss
+                self.validation_scores_ = state.validation_scores
+                self.best_validation_score_ = state.best_validation_score
+                if state.validation_loss_curve is not None:
+                    self.validation_loss_curve_ = state.validation_loss_curve
+            if self.solver == "lbfgs" or state.validation_loss_curve is None:
+                # No validation set in this fit: drop an earlier fit's curve.
+                self.__dict__.pop("validation_loss_curve_", None)
+
+        return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
+
+    def _check_fit_arguments(self, validation, incremental):
+        X_val, y_val, sw_val = validation
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError("dropout needs a stochastic solver, not 'lbfgs'.")
+        if X_val is None and (y_val is not None or sw_val is not None):
+            raise ValueError("y_val and sample_weight_val need X_val.")
+        if X_val is not None and y_val is None:
+            raise ValueError("X_val needs y_val.")
+        if X_val is not None and self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' does not use a validation set: pass X_val only "
+                "with the stochastic solvers ('adam', 'sgd', 'gd')."
+            )
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+    def _make_network(
+        self, layer_units, activations, out_activation, dtype, first_pass
+    ):
+        """The network to train: a new one, or a copy of the fitted one to continue."""
         old = getattr(self, "_network", None)
         if (
             not first_pass
             and old is not None
             and old.layer_sizes == layer_units
-            and old.dtype == X.dtype
+            and old.dtype == dtype
             and old.activations == activations
             and old.loss.name == self.loss
         ):
             network = old.copy()  # shares scratch buffers with the old one
         else:
             network = Network(
-                layer_units, activations, self.loss, out_activation, dtype=X.dtype
+                layer_units, activations, self.loss, out_activation, dtype=dtype
             )
+        network.set_dropout(0.0, None)  # a stochastic fit with dropout sets its own
         if first_pass:
-            network.initialize(self._random_state, self.init)
-            state = TrainingState()
+            # MLPClassifier initialises the output layer for the hidden
+            # activation, not for the output one: draw its weights.
+            if activations:
+                last = activations[-1]
+            elif isinstance(self.activation, str):
+                last = self.activation
+            else:
+                last = out_activation
+            network.initialize(
+                self._random_state, self.init, activations=[*activations, last]
+            )
         else:
             if [c.shape for c in self.coefs_] != network.shapes:
                 raise ValueError(
@@ -541,81 +597,14 @@ default=None
                     "warm_start=False to train a new network."
                 )
             network.set_weights(self.coefs_, self.intercepts_)
-            state = getattr(self, "_state", None)
-            state = TrainingState() if state is None else state.copy()
+        return network
 
-        ctx = self._callback_fit_ctx
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        fitted = {
-            "n_outputs_": n_outputs,
-            "n_layers_": len(layer_units),
-            "out_activation_": out_activation,
-        }
-
-        def reconstruct():
-            coefs = [c.copy() for c in network.coefs]
-            intercepts = [b.copy() for b in network.intercepts]
-            return {
-                "coefs_": coefs,
-                "intercepts_": intercepts,
-                "loss_curve_": list(state.loss_curve),
-                **fitted,
-            }
-
-        task = "iteration" if self.solver in ("lbfgs", "gd") else "epoch"
-        reporter = EpochReporter(ctx, self, X, y, metadata, reconstruct, task)
-        # A diverging run overflows on its way to the clear error raised below.
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            if self.solver == "lbfgs":
-                state = self._fit_lbfgs(network, X, Y, sample_weight, state, reporter)
-            else:
-                state = self._fit_stochastic(
-                    network, X, Y, Y_bool, y, sample_weight, state, incremental,
-                    (X_val, y_val, sw_val), reporter,
-                )  # fmt: skip
-        if not np.isfinite(network.params).all() or (
-            state.loss is not None and not np.isfinite(state.loss)
-        ):
-            raise ValueError(self._divergence_message())
-
-        # Success: commit everything at once.
-        self._network = network
-        self._state = state
-        self.coefs_ = network.coefs
-        self.intercepts_ = network.intercepts
-        self.n_outputs_ = n_outputs
-        self.n_layers_ = len(layer_units)
-        self.out_activation_ = out_activation
-        self.n_iter_ = state.n_iter
-        self.t_ = state.t
-        self.loss_ = state.loss
-        self.loss_curve_ = state.loss_curve
-        if self.solver != "lbfgs":
-            self.best_loss_ = state.best_loss
-            self.validation_scores_ = state.validation_scores
-            self.best_validation_score_ = state.best_validation_score
-            if state.validation_loss_curve is not None:
-                self.validation_loss_curve_ = state.validation_loss_curve
-        if self.solver == "lbfgs" or state.validation_loss_curve is None:
-            # No validation set in this fit: drop an earlier fit's curve.
-            self.__dict__.pop("validation_loss_curve_", None)
-        ctx.call_on_fit_task_end(
-            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
-
-    def _divergence_message(self):
+    def _divergence_hint(self):
         if self.solver == "lbfgs":
-            hint = "Scale the input data (e.g. StandardScaler) or increase alpha."
-        else:
-            hint = (
-                f"Lower the learning rate (learning_rate_init="
-                f"{self.learning_rate_init!r}) or scale the input data."
-            )
+            return "Scale the input data (e.g. StandardScaler) or increase alpha."
         return (
-            "Training diverged: the loss or the weights became non-finite "
-            f"(solver={self.solver!r}). {hint} The model was left as it was."
+            f"Lower the learning rate (learning_rate_init="
+            f"{self.learning_rate_init!r}) or scale the input data."
         )
 
     def _validate_input(self, X, y, incremental, reset):
@@ -652,33 +641,19 @@ default=None
 
     def _sample_weight(self, sample_weight, X, y, incremental):
         """Validated sample weights times class weights, or None for all ones."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        if self.class_weight is None:
-            return sample_weight
-        if self._label_binarizer.y_type_.startswith("multilabel"):
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit: the "
-                "class frequencies of the whole data are unknown. Compute the "
-                "weights with sklearn.utils.compute_class_weight and pass a dict."
-            )
-        classes = self.classes_
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(classes.tolist())
-            if unknown:
+        if self.class_weight is not None:
+            if self._label_binarizer.y_type_.startswith("multilabel"):
                 raise ValueError(
-                    f"class_weight has labels {sorted(unknown, key=str)} that are "
-                    f"not in classes_ {classes.tolist()}."
+                    "class_weight is not supported for multilabel targets."
                 )
-        weights = compute_class_weight(self.class_weight, classes=classes, y=y).astype(
-            X.dtype
-        )
-        per_sample = weights[np.searchsorted(classes, y)]
-        return per_sample if sample_weight is None else per_sample * sample_weight
+            if isinstance(self.class_weight, dict):
+                unknown = set(self.class_weight) - set(self.classes_.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight has labels {sorted(unknown, key=str)} that "
+                        f"are not in classes_ {self.classes_.tolist()}."
+                    )
+        return super()._sample_weight(sample_weight, X, y, incremental)
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
         state.loss_curve = list(state.loss_curve)
@@ -719,8 +694,7 @@ default=None
             # The parameters may hold a line-search trial point: go back to
             # the last iterate L-BFGS accepted (or to the start).
             np.copyto(network.params, best["x"], casting="same_kind")
-            warnings.warn("Training interrupted by user.")
-            state.interrupted = True
+            self._interrupted(state)
             state.n_iter = len(state.loss_curve) - n_before
             state.loss = state.loss_curve[-1] if state.loss_curve else None
             return state
@@ -765,63 +739,7 @@ default=None
             return SCHEDULES[name](lr, self.max_iter)
         return SCHEDULES["constant"](lr)
 
-    def _fit_stochastic(
-        self, network, X, Y, Y_bool, y, sample_weight, state, incremental, val, reporter
-    ):
-        old_opt = getattr(self, "_optimizer", None)
-        if (
-            incremental
-            and old_opt is not None
-            and old_opt.params.size == network.n_params
-        ):
-            optimizer = old_opt.rebind(network.params)
-        else:
-            optimizer = self._make_optimizer(network)
-            state.learning_rate = None  # a new optimizer starts at the initial rate
-        X_val, y_val, sw_val = val
-        validation = None
-        sw_train = sample_weight
-        if X_val is not None:
-            validation = self._user_validation(X_val, y_val, sw_val, X.dtype)
-        elif self.early_stopping:
-            stratify = Y_bool if Y.shape[1] == 1 else None
-            arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-            split = train_test_split(
-                *arrays,
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            X, X_v, Y, Y_v = split[:4]
-            sw_train, sw_v = (
-                (split[4], split[5])
-                if sample_weight is not None
-                else (
-                    None,
-                    None,
-                )
-            )
-            if X_v.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase "
-                    "'validation_fraction' or the size of your dataset."
-                )
-            y_v = self._label_binarizer.inverse_transform(Y_v)
-            validation = self._validation(X_v, y_v, Y_v, sw_v)
-        if validation is not None and state.validation_scores is None:
-            state.validation_scores = []
-            state.validation_loss_curve = []
-        if self.early_stopping and state.best_params is None:
-            if self.early_stopping_metric == "loss":
-                state.best_validation_loss = np.inf
-            else:
-                state.best_validation_score = -np.inf
-            state.best_params = network.params.copy()
-        if self.early_stopping:
-            state.best_loss = None
-        elif state.best_loss is None:
-            state.best_loss = np.inf
-
+    def _batches(self, X, Y, sample_weight):
         n = X.shape[0]
         if self.solver == "gd":
             batch_size, shuffle = n, False
@@ -834,42 +752,59 @@ default=None
                     "sample size. It is going to be clipped"
                 )
             batch_size, shuffle = int(np.clip(self.batch_size, 1, n)), self.shuffle
+        return MiniBatches(
+            X, Y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+            rng=self._random_state,
+        )  # fmt: skip
 
-        dropout_rng = None
-        if self.dropout > 0:
-            dropout_rng = np.random.default_rng(self._random_state.randint(2**31))
-        try:
-            train(
-                network,
-                optimizer,
-                self._make_schedule(),
-                state,
-                X,
-                Y,
-                sw_train,
-                max_iter=self.max_iter,
-                batch_size=batch_size,
-                alpha=self.alpha,
-                shuffle=shuffle,
+    def _fit_stochastic(
+        self, network, X, Y, Y_bool, sample_weight, state, incremental, validation,
+        callbacks,
+    ):  # fmt: skip
+        optimizer = self._reusable_optimizer(network, incremental)
+        if optimizer is None:
+            optimizer = self._make_optimizer(network)
+            state.learning_rate = None  # a new optimizer starts at the initial rate
+        X_val, y_val, sw_val = validation
+        metric = "loss" if self.early_stopping_metric == "loss" else "score"
+        monitor = None
+        if X_val is not None:
+            monitor = self._user_validation(X_val, y_val, sw_val, X.dtype, metric)
+        elif self.early_stopping:
+            (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
+                X, Y, sample_weight,
+                fraction=self.validation_fraction,
+                stratify=Y_bool if Y.shape[1] == 1 else None,
                 rng=self._random_state,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation=validation,
-                incremental=incremental,
-                verbose=self.verbose,
-                dropout=self.dropout,
-                dropout_rng=dropout_rng,
-                epoch_begin=reporter.begin,
-                epoch_end=reporter.end,
+            )  # fmt: skip
+            y_v = self._label_binarizer.inverse_transform(Y_v)
+            monitor = self._validation(
+                X_v, Y_v, sw_v, y_v, metric=metric, early_stopping=True
             )
-        except TrainingDiverged:
-            raise ValueError(self._divergence_message()) from None
-        if self.early_stopping:
-            np.copyto(network.params, state.best_params)  # restore the best weights
+        if self.dropout > 0:
+            rng = np.random.default_rng(self._random_state.randint(2**31))
+            network.set_dropout(self.dropout, rng)
+        self._train(
+            network,
+            optimizer,
+            self._batches(X, Y, sample_weight),
+            state,
+            schedule=self._make_schedule(),
+            stopping=StoppingRule(
+                1 if incremental else self.max_iter,
+                self.tol,
+                self.n_iter_no_change,
+                warn=not incremental,
+            ),
+            alpha=self.alpha,
+            monitor=monitor,
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
         self._optimizer = optimizer
         return state
 
-    def _user_validation(self, X_val, y_val, sw_val, dtype):
+    def _user_validation(self, X_val, y_val, sw_val, dtype, metric):
         X_val, y_val = validate_data(
             self,
             X_val,
@@ -899,22 +834,16 @@ default=None
                 sw_val, X_val, dtype=dtype, ensure_non_negative=True
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
-        return self._validation(X_val, y_val, Y_val, sw_val)
+        return self._validation(
+            X_val, Y_val, sw_val, y_val, metric=metric,
+            early_stopping=self.early_stopping,
+        )  # fmt: skip
 
-    def _validation(self, X_val, y_val, Y_val, sw_val):
-        lb = self._label_binarizer
-        monitor = "loss" if self.early_stopping_metric == "loss" else "score"
-
-        def evaluate(network):
-            Z = network.decision_function(X_val)
-            A = network.loss.activate(Z.copy())
-            per_sample = network.loss.value(Y_val, Z, A)
-            loss = float(np.average(per_sample, weights=sw_val))
-            y_pred = lb.inverse_transform(A.ravel() if A.shape[1] == 1 else A)
-            score = float(accuracy_score(y_val, y_pred, sample_weight=sw_val))
-            return score, loss
-
-        return Validation(evaluate, monitor, self.early_stopping)
+    def _validation_score(self, y_true, output, sample_weight):
+        """Accuracy of the network's output (probabilities) on ``y_true``."""
+        P = output.ravel() if output.shape[1] == 1 else output
+        y_pred = self._label_binarizer.inverse_transform(P)
+        return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
     # -------------------------------------------------------------- predict
     def _logits(self, X):
@@ -925,7 +854,7 @@ default=None
         )  # fmt: skip
         activations = _check_activations(self.activation, len(self.coefs_) - 1)
         with np.errstate(over="ignore", invalid="ignore"):
-            Z = feedforward(X, self.coefs_, self.intercepts_, activations)
+            Z = logits(X, self.coefs_, self.intercepts_, activations)
         if not np.isfinite(Z).all():
             raise ValueError(
                 "The network's output overflowed: the input values are too large "
@@ -1020,7 +949,6 @@ default=None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
 

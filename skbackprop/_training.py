@@ -1,15 +1,20 @@
-"""The mini-batch training loop shared by the estimators: fit -> epoch -> step.
+"""The mini-batch training loop: fit -> epoch -> step. It knows no estimator.
 
-:func:`train` runs epochs of :func:`run_epoch` over a :class:`~skbackprop.core.Network`
-with a stochastic optimizer from :mod:`skbackprop.core.optimizers`, and applies
-the stopping rules of scikit-learn's ``MLPClassifier``: stop when the training
-loss (or, with a validation set, the validation score) has not improved by
-``tol`` for ``n_iter_no_change`` epochs, or lower the learning rate first when
-the schedule says so. Everything it learns about the run goes into a
+:func:`train` runs epochs over :class:`MiniBatches` of the training data; each
+step is the textbook one: forward pass, cost and backward pass
+(:meth:`Network.loss_and_gradient <skbackprop.core.Network.loss_and_gradient>`),
+then ``optimizer.update(network.grad)``. Between epochs it applies the stopping
+rules of scikit-learn's ``MLPClassifier``: stop when the training loss (or,
+with a monitor that decides, the monitored quantity) has not improved by
+``tol`` for ``n_iter_no_change`` epochs, unless the schedule lowers the
+learning rate instead. What the loop learns about a run goes into a
 :class:`TrainingState`, which the estimators turn into fitted attributes.
 
-This module knows nothing of labels or estimator parameters; it prints only the
-progress lines ``MLPClassifier`` prints with ``verbose``.
+Whatever is particular to one model travels inside the objects the loop is
+given: the network (its cost, dropout), the optimizer (a proximal step, say),
+the schedule, and the monitor (:class:`Validation`, or any object with the
+same methods). The loop prints only the progress lines ``MLPClassifier``
+prints with ``verbose``.
 """
 
 import dataclasses
@@ -67,25 +72,89 @@ class TrainingState:
         return new
 
 
-@dataclass
+@dataclass(frozen=True)
+class StoppingRule:
+    """When the loop stops.
+
+    Parameters
+    ----------
+    max_iter : int
+        Most epochs to run.
+    tol : float, default=1e-4
+        An epoch is progress when the monitored quantity improves by more.
+    n_iter_no_change : int or float, default=10
+        Epochs without progress before the schedule lowers the learning rate
+        or training stops.
+    warn : bool, default=True
+        Warn (``ConvergenceWarning``) when ``max_iter`` epochs ran without
+        convergence; ``partial_fit`` runs one epoch and does not warn.
+    """
+
+    max_iter: int
+    tol: float = 1e-4
+    n_iter_no_change: int | float = 10
+    warn: bool = True
+
+
 class Validation:
-    """A held-out set scored after every epoch.
+    """A monitor: a held-out set scored after every epoch.
+
+    A monitor is what the loop asks, after every epoch, whether training made
+    progress. Its methods are :meth:`start`, :meth:`record`,
+    :meth:`progress` and :meth:`set_best`, and its attributes ``decides`` and
+    ``what``; another monitor (the training objective, say) has the same.
 
     Parameters
     ----------
     evaluate : callable
         ``evaluate(network) -> (score, loss)``: the validation score (higher
         is better, e.g. accuracy) and the validation loss (lower is better).
-    monitor : {"score", "loss"}
+    metric : {"score", "loss"}, default="score"
         Which of the two decides early stopping and the best weights.
-    early_stopping : bool
-        Whether the validation set decides when to stop (and which weights are
-        the best); if False it is only scored, and the training loss decides.
+    early_stopping : bool, default=True
+        Whether the validation set decides when to stop (and which weights
+        are the best, restored at the end); if False it is only scored, and
+        the training loss decides.
     """
 
-    evaluate: object
-    monitor: str = "score"
-    early_stopping: bool = True
+    def __init__(self, evaluate, metric="score", early_stopping=True):
+        self.evaluate = evaluate
+        self.metric = metric
+        self.decides = bool(early_stopping)
+        self.what = "Validation loss" if metric == "loss" else "Validation score"
+
+    def start(self, state, network):
+        """Make room for the curves; the best so far is the starting point."""
+        if state.validation_scores is None:
+            state.validation_scores = []
+            state.validation_loss_curve = []
+        if self.decides and state.best_params is None:
+            if self.metric == "loss":
+                state.best_validation_loss = np.inf
+            else:
+                state.best_validation_score = -np.inf
+            state.best_params = network.params.copy()
+
+    def record(self, network, state, verbose):
+        """Score the network after an epoch and keep the figures."""
+        score, loss = self.evaluate(network)
+        state.validation_scores.append(score)
+        state.validation_loss_curve.append(loss)
+        if verbose:
+            print(f"Validation score: {score:f}")
+
+    def progress(self, state):
+        """``(current, best)``, both higher-is-better."""
+        if self.metric == "loss":
+            return -state.validation_loss_curve[-1], -state.best_validation_loss
+        return state.validation_scores[-1], state.best_validation_score
+
+    def set_best(self, state, value):
+        """Remember ``value`` (from :meth:`progress`) as the best so far."""
+        if self.metric == "loss":
+            state.best_validation_loss = -value
+        else:
+            state.best_validation_score = value
 
 
 class _BatchGatherer:
@@ -122,104 +191,76 @@ class _BatchGatherer:
         return tuple(out)
 
 
-def _batches(n, batch_size):
-    for start in range(0, n, batch_size):
-        yield slice(start, min(start + batch_size, n))
+class MiniBatches:
+    """The training data, visited in mini-batches, one pass per epoch.
 
-
-def run_epoch(
-    network,
-    optimizer,
-    X,
-    Y,
-    sample_weight=None,
-    *,
-    batch_size,
-    alpha=0.0,
-    shuffle=True,
-    rng=None,
-    dropout=0.0,
-    dropout_rng=None,
-    penalty_scale=None,
-    after_step=None,
-    gather=None,
-    order=None,
-):
-    """One pass over the data in mini-batches; returns the epoch's mean loss.
-
-    For each batch: forward pass, cost and backward pass
-    (:meth:`Network.loss_and_gradient`), then ``optimizer.update(grad)``.
-    The returned loss is the mean of the batch losses weighted by batch size,
-    as ``MLPClassifier`` reports it.
+    Iterating gives ``(X_batch, Y_batch, sample_weight_batch)`` for every
+    batch of one epoch; with ``shuffle`` the rows are visited in a new random
+    order each epoch. The order is shuffled again in place from one epoch to
+    the next, which draws exactly the orders ``MLPClassifier`` draws. Rows are
+    gathered into buffers reused from batch to batch.
 
     Parameters
     ----------
-    network : Network
-    optimizer : SGD or Adam
-        Bound to ``network.params``.
-    X, Y, sample_weight : arrays
-        Training data, targets as the network expects, weights or None.
-    batch_size : int
-        Mini-batch size (clipped to the number of samples).
-    alpha : float, default=0.0
-        L2 penalty, divided per batch by the batch's weight sum.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets as the network expects them.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+    batch_size : int, default=200
+        Rows per batch, clipped to ``[1, n_samples]``; the last batch may be
+        smaller.
     shuffle : bool, default=True
-        Visit samples in a new random order every epoch.
-    rng : numpy.random.RandomState or Generator
-        Draws the order.
-    dropout, dropout_rng :
-        Dropout rate for hidden units and its random source.
-    penalty_scale : float, default=None
-        If given, the penalty of each batch is ``alpha * batch_weight_sum *
-        penalty_scale`` instead of ``alpha``: with ``penalty_scale = 1 /
-        total_weight_sum`` a sum of batch objectives is the full objective.
-    after_step : callable, default=None
-        Called as ``after_step(learning_rate)`` after every update (a proximal
-        step, say).
-    gather : callable, default=None
-        Reusable batch gatherer made by a previous call (for speed).
-    order : ndarray of int, default=None
-        The previous epoch's visiting order, shuffled again in place; carrying
-        it over epochs draws exactly the orders ``MLPClassifier`` draws.
-
-    Returns
-    -------
-    loss : float
+    rng : numpy.random.RandomState or Generator, default=None
+        Draws the orders; needed with ``shuffle``.
     """
-    n = X.shape[0]
-    batch_size = min(max(int(batch_size), 1), n)
-    if shuffle:
-        if order is None:
-            order = np.arange(n)
-        rng.shuffle(order)
-    if gather is None:
-        gather = _BatchGatherer(X, Y, sample_weight)
+
+    def __init__(self, X, Y, sample_weight=None, *, batch_size=200, shuffle=True,
+                 rng=None):  # fmt: skip
+        self.n_samples = X.shape[0]
+        self.batch_size = min(max(int(batch_size), 1), self.n_samples)
+        self.shuffle = shuffle
+        self.rng = rng
+        self._gather = _BatchGatherer(X, Y, sample_weight)
+        self._order = np.arange(self.n_samples)
+
+    def __iter__(self):
+        n, size = self.n_samples, self.batch_size
+        if self.shuffle:
+            self.rng.shuffle(self._order)
+        for start in range(0, n, size):
+            batch = slice(start, min(start + size, n))
+            yield self._gather(self._order[batch] if self.shuffle else batch)
+
+
+def run_epoch(network, optimizer, batches, alpha=0.0):
+    """One pass over ``batches``; returns the epoch's mean loss.
+
+    For each batch: forward pass, cost and backward pass, then a step of the
+    optimizer. The returned loss is the mean of the batch losses weighted by
+    batch size, as ``MLPClassifier`` reports it.
+
+    Raises
+    ------
+    TrainingDiverged
+        When a batch's loss is not finite.
+    """
     accumulated = 0.0
-    for batch in _batches(n, batch_size):
-        idx = order[batch] if shuffle else batch
-        X_b, Y_b, sw_b = gather(idx)
-        n_b = batch.stop - batch.start
-        a = alpha
-        if penalty_scale is not None:
-            a = alpha * (n_b if sw_b is None else float(sw_b.sum())) * penalty_scale
-        batch_loss = network.loss_and_gradient(
-            X_b, Y_b, sw_b, a, dropout=dropout, rng=dropout_rng
-        )
+    for X_b, Y_b, sw_b in batches:
+        batch_loss = network.loss_and_gradient(X_b, Y_b, sw_b, alpha)
         if not math.isfinite(batch_loss):
             raise TrainingDiverged("the training loss became non-finite")
         optimizer.update(network.grad)
-        if after_step is not None:
-            after_step(optimizer.learning_rate)
-        accumulated += batch_loss * n_b
-    return accumulated / n
+        accumulated += batch_loss * X_b.shape[0]
+    return accumulated / batches.n_samples
 
 
-def _update_no_improvement(state, tol, validation):
+def _count_no_improvement(state, tol, monitor):
     """``MLPClassifier``'s rule: count epochs without a ``tol`` improvement.
 
+    ``monitor`` is the one that decides, or None for the training loss.
     Returns True when the current weights are the best so far (to keep).
     """
-    if validation is None:
+    if monitor is None:
         if state.loss_curve[-1] > state.best_loss - tol:
             state.no_improvement_count += 1
         else:
@@ -227,111 +268,90 @@ def _update_no_improvement(state, tol, validation):
         if state.loss_curve[-1] < state.best_loss:
             state.best_loss = state.loss_curve[-1]
         return False
-    if validation.monitor == "loss":
-        current, best = -state.validation_loss_curve[-1], -state.best_validation_loss
-    else:
-        current, best = state.validation_scores[-1], state.best_validation_score
+    current, best = monitor.progress(state)
     if current < best + tol:
         state.no_improvement_count += 1
     else:
         state.no_improvement_count = 0
     if current > best:
-        if validation.monitor == "loss":
-            state.best_validation_loss = -current
-        else:
-            state.best_validation_score = current
+        monitor.set_best(state, current)
         return True
     return False
 
 
-def train(
-    network,
-    optimizer,
-    schedule,
-    state,
-    X,
-    Y,
-    sample_weight=None,
-    *,
-    max_iter,
-    batch_size,
-    alpha=0.0,
-    shuffle=True,
-    rng=None,
-    tol=1e-4,
-    n_iter_no_change=10,
-    validation=None,
-    incremental=False,
-    verbose=False,
-    dropout=0.0,
-    dropout_rng=None,
-    penalty_scale=None,
-    after_step=None,
-    epoch_begin=None,
-    epoch_end=None,
-):
-    """Train for up to ``max_iter`` epochs with ``MLPClassifier``'s stopping rules.
+def train(network, optimizer, batches, state, *, schedule, stopping, alpha=0.0,
+          monitor=None, callbacks=None, verbose=False):  # fmt: skip
+    """Train for up to ``stopping.max_iter`` epochs with ``MLPClassifier``'s rules.
 
-    ``state`` (a :class:`TrainingState`) is updated in place: epoch count,
-    samples seen, loss curve, validation curves, best loss/score and, with a
-    validation set, a copy of the best parameters. With ``incremental=True``
-    exactly one epoch is run (``partial_fit``). A :class:`KeyboardInterrupt`
-    ends training with a warning, keeping the weights reached (the caller
-    restores the best ones when it monitors a validation set).
-
-    ``epoch_begin()`` and ``epoch_end(state)`` are called around every epoch
-    (e.g. for scikit-learn callbacks); ``epoch_end`` returning True stops
-    training after that epoch.
+    Parameters
+    ----------
+    network : Network
+        Trained in place.
+    optimizer : object
+        ``update(grad)`` steps ``network.params``; ``learning_rate`` is read
+        and set between epochs.
+    batches : MiniBatches
+        The training data.
+    state : TrainingState
+        Updated in place (epoch count, samples seen, curves, best loss or
+        score, the best parameters); a warm start or ``partial_fit`` passes
+        the previous run's.
+    schedule : schedule
+        ``epoch_end(lr, epoch, t)`` gives the next learning rate,
+        ``on_plateau(lr)`` a lower one or None to stop.
+    stopping : StoppingRule
+    alpha : float, default=0.0
+        L2 penalty strength passed to the network's cost.
+    monitor : Validation or None, default=None
+        Recorded after every epoch; if it ``decides``, it replaces the
+        training loss in the stopping rule, and its best weights are
+        restored at the end.
+    callbacks : object or None, default=None
+        ``begin()`` before every epoch and ``end(state)`` after it; ``end``
+        returning True stops training.
+    verbose : bool, default=False
+        Print ``MLPClassifier``'s progress lines.
 
     Returns
     -------
     state : TrainingState
+
+    Raises
+    ------
+    TrainingDiverged
+        When the loss or the parameters become non-finite.
+
+    Notes
+    -----
+    A :class:`KeyboardInterrupt` ends training with a warning, keeping the
+    weights reached (the best ones, with a monitor that decides).
     """
+    deciding = monitor if monitor is not None and monitor.decides else None
+    if monitor is not None:
+        monitor.start(state, network)
+    if deciding is not None:
+        state.best_loss = None
+    elif state.best_loss is None:
+        state.best_loss = np.inf
     if state.learning_rate is None:  # a new optimizer: its schedule starts
         state.learning_rate = optimizer.learning_rate
         state.schedule_epoch = 0
     optimizer.learning_rate = state.learning_rate
-    gather = _BatchGatherer(X, Y, sample_weight)
-    n_samples = X.shape[0]
-    order = np.arange(n_samples)
+    tol, max_iter = stopping.tol, stopping.max_iter
     state.n_iter = 0
     try:
         for _ in range(max_iter):
-            if epoch_begin is not None:
-                epoch_begin()
-            state.loss = run_epoch(
-                network,
-                optimizer,
-                X,
-                Y,
-                sample_weight,
-                batch_size=batch_size,
-                alpha=alpha,
-                shuffle=shuffle,
-                rng=rng,
-                dropout=dropout,
-                dropout_rng=dropout_rng,
-                penalty_scale=penalty_scale,
-                after_step=after_step,
-                gather=gather,
-                order=order,
-            )
+            if callbacks is not None:
+                callbacks.begin()
+            state.loss = run_epoch(network, optimizer, batches, alpha)
             state.n_iter += 1
-            state.t += n_samples
+            state.t += batches.n_samples
             state.loss_curve.append(state.loss)
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
-
-            if validation is not None:
-                score, val_loss = validation.evaluate(network)
-                state.validation_scores.append(score)
-                state.validation_loss_curve.append(val_loss)
-                if verbose:
-                    print(f"Validation score: {score:f}")
-            stopping_set = (
-                validation if validation and validation.early_stopping else None
-            )
-            if _update_no_improvement(state, tol, stopping_set):
+            if monitor is not None:
+                monitor.record(network, state, verbose)
+            if _count_no_improvement(state, tol, deciding):
                 state.best_params = network.params.copy()
 
             state.schedule_epoch += 1
@@ -339,23 +359,16 @@ def train(
                 optimizer.learning_rate, state.schedule_epoch, state.t
             )
             stop = False
-            if state.no_improvement_count > n_iter_no_change:
-                what = "Validation score" if stopping_set else "Training loss"
-                if stopping_set and stopping_set.monitor == "loss":
-                    what = "Validation loss"
+            if state.no_improvement_count > stopping.n_iter_no_change:
+                what = "Training loss" if deciding is None else deciding.what
                 msg = (
                     f"{what} did not improve more than tol={tol:f} for "
-                    f"{n_iter_no_change} consecutive epochs."
+                    f"{stopping.n_iter_no_change} consecutive epochs."
                 )
                 new_lr = schedule.on_plateau(optimizer.learning_rate)
                 if new_lr is None:
                     if verbose:
-                        extra = (
-                            " Learning rate too small."
-                            if hasattr(schedule, "min_learning_rate")
-                            else ""
-                        )
-                        print(msg + extra + " Stopping.")
+                        print(msg + schedule.stop_reason + " Stopping.")
                     stop = True
                 else:
                     optimizer.learning_rate = new_lr
@@ -363,11 +376,11 @@ def train(
                     if verbose:
                         print(msg + f" Setting learning rate to {new_lr:f}")
             state.learning_rate = optimizer.learning_rate
-            if epoch_end is not None and epoch_end(state):
+            if callbacks is not None and callbacks.end(state):
                 stop = True
-            if stop or incremental:
+            if stop:
                 break
-            if state.n_iter == max_iter:
+            if state.n_iter == max_iter and stopping.warn:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached "
                     "and the optimization hasn't converged yet.",
@@ -378,4 +391,6 @@ def train(
         warnings.warn("Training interrupted by user.")
     if not np.isfinite(network.params).all():
         raise TrainingDiverged("the parameters became non-finite")
+    if deciding is not None:
+        np.copyto(network.params, state.best_params)  # restore the best weights
     return state
