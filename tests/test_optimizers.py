@@ -183,6 +183,72 @@ def test_state_and_rebind(kind):
     np.testing.assert_array_equal(w, w2)
 
 
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_reset_momentum_zeroes_it_in_place(kind):
+    w = np.linspace(-1, 1, 6)
+    opt = _make(kind, w)
+    for g in _grads(n=3):
+        opt.update(g)
+    momentum = opt.m if kind == "adam" else opt.velocity
+    other = [opt.v.copy()] if kind == "adam" else []
+    assert np.any(momentum != 0)
+    opt.reset_momentum()
+    assert (opt.m if kind == "adam" else opt.velocity) is momentum
+    np.testing.assert_array_equal(momentum, 0.0)
+    if kind == "adam":  # the second moment, the metric, is kept
+        np.testing.assert_array_equal(opt.v, other[0])
+    # the next step starts from the gradient alone
+    g = _grads(n=1, seed=4)[0]
+    before = w.copy()
+    opt.update(g)
+    if kind == "sgd":  # Nesterov, v = -lr g: w + mu v - lr g
+        np.testing.assert_allclose(w, before - 0.1 * g * (1 + 0.9), rtol=1e-14)
+
+
+def test_sgd_prox_threshold_is_the_step_size_times_the_strength():
+    opt = SGD(np.zeros(4), learning_rate=0.3)
+    assert opt.prox_threshold(2.0, slice(0, 2)) == pytest.approx(0.6, rel=1e-15)
+    opt.learning_rate = 0.01
+    assert opt.prox_threshold(2.0, slice(0, 2)) == pytest.approx(0.02, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_prox_threshold_is_each_weights_step_size(dtype):
+    w = np.zeros(6, dtype=dtype)
+    opt = Adam(w, learning_rate=0.01, epsilon=1e-3)
+    for g in _grads(n=3):
+        opt.update(g.astype(dtype))
+    part = slice(1, 5)
+    v = opt.v.copy()
+    threshold = opt.prox_threshold(0.5, part)
+    assert threshold.shape == (4,) and threshold.dtype == dtype
+    assert not np.shares_memory(threshold, opt.v)
+    np.testing.assert_array_equal(opt.v, v)
+    expected = (
+        0.01 * math.sqrt(1 - 0.999**3) * 0.5 / (np.sqrt(v[part].astype(float)) + 1e-3)
+    )
+    rtol = 1e-14 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(threshold, expected, rtol=rtol)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_scratch_space_is_not_pickled(kind):
+    import pickle
+
+    opt = _make(kind, np.zeros(200))
+    empty = len(pickle.dumps(opt))
+    for g in _grads(size=200):
+        opt.update(g)
+    again = pickle.loads(pickle.dumps(opt))
+    assert len(pickle.dumps(opt)) == empty
+    for key, value in opt.state().items():
+        np.testing.assert_array_equal(again.state()[key], value)
+    g = _grads(n=1, size=200, seed=9)[0]
+    opt.update(g)
+    again.update(g)
+    np.testing.assert_array_equal(again.params, opt.params)
+
+
 # ------------------------------------------------------------------ schedules
 def test_schedules_registry():
     assert SCHEDULES == {

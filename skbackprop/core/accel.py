@@ -28,23 +28,27 @@ code runs. The kernels compile on first use (and are cached on disk).
 The kernels' Python sources below are the reference: run uncompiled on NumPy
 scalars they give the same results, which the tests check even without Numba.
 
+The core never calls these entry points itself: it asks
+:mod:`~skbackprop.core.ops` for a pass, and ops runs the kernel when its entry
+point here takes the arrays, the NumPy code otherwise. This module holds the
+kernels and the switch.
+
 Examples
 --------
 Each entry point does its work and returns True, or returns False and leaves
-the work to the caller's NumPy code:
+the work to the NumPy code of :mod:`~skbackprop.core.ops`, which runs either
+way and gives the same bits:
 
 >>> import numpy as np
->>> from skbackprop.core import accel
+>>> from skbackprop.core import accel, ops
 >>> Z, b = np.array([[-1.0, 0.5], [2.0, -3.0]]), np.array([0.5, 0.5])
->>> if not accel.add_bias_activate(Z, b, "relu"):  # no kernels: NumPy
-...     Z += b
-...     Z = np.maximum(Z, 0, out=Z)
+>>> ops.add_bias_activate(Z, b, "relu")  # the kernel if it runs, else NumPy
 >>> Z
 array([[0. , 1. ],
        [2.5, 0. ]])
 >>> with accel.enabled(False):  # the NumPy code, whatever is installed
-...     accel.is_enabled()
-False
+...     accel.is_enabled(), accel.add_bias_activate(Z, b, "relu")
+(False, False)
 """
 
 import contextlib
@@ -61,6 +65,7 @@ from .activations import LEAKY_RELU_SLOPE
 KERNEL_ACTIVATIONS = ("identity", "relu", "leaky_relu")
 
 _OFF = {"0", "false", "no", "off"}
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _lock = threading.Lock()
 _state = {
     # None: decide on first use (is Numba importable, not switched off?)
@@ -176,11 +181,29 @@ def _compile():
 
 
 def _ready(name, *arrays):
-    """The kernel ``name`` if the kernels are on and take ``arrays``, else None."""
-    if not is_enabled() or not _plain(*arrays):
+    """The kernel ``name`` if the kernels are on and take ``arrays``, else None.
+
+    They take C-contiguous float ndarrays of one dtype.
+    """
+    # Runs for every pass of every step: the switch, the arrays and the
+    # kernels are checked here, without calling further functions.
+    enabled = _state["enabled"]
+    if enabled is None:
+        enabled = is_enabled()
+    if not enabled:
         return None
-    kernels = _kernels()
-    return None if kernels is None else kernels[name]
+    dtype = arrays[0].dtype
+    if dtype not in _FLOATS:
+        return None
+    for a in arrays:  # a loop, not all(genexpr)
+        if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+            return None
+    kernels = _state["kernels"]
+    if kernels is None:
+        kernels = _kernels()
+        if kernels is None:
+            return None
+    return kernels[name]
 
 
 # ----------------------------------------------------------- kernel sources
@@ -327,27 +350,13 @@ _SOURCES = {
 }
 
 
-# ------------------------------------------------- entry points for the core
-# Each returns True when it did the work, False when the caller should run its
+# ------------------------------------------------- entry points for ops.py
+# Each returns True when it did the work, False when ops.py should run its
 # NumPy code (kernels off, or an array the kernels do not take).
 
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _plain(*arrays):
-    """Whether every array is a C-contiguous float ndarray of one dtype."""
-    dtype = arrays[0].dtype
-    if dtype not in _FLOATS:
-        return False
-    for a in arrays:  # a loop, not all(genexpr): this runs every step
-        if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
-            return False
-    return True
-
-
 def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
-    """One Adam step in place, as :meth:`skbackprop.core.optimizers.Adam.update`.
+    """One Adam step in place, as :func:`~skbackprop.core.ops.adam_step`.
 
     Returns False (doing nothing) when the kernels are off.
     """
@@ -372,7 +381,7 @@ def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
 
 
 def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
-    """One SGD step with momentum in place, as :meth:`~.optimizers.SGD.update`.
+    """One SGD step with momentum in place, as :func:`~skbackprop.core.ops.sgd_step`.
 
     Without momentum the NumPy step is one operation (and leaves the velocity
     alone): nothing to fuse, so False.

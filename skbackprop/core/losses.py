@@ -43,8 +43,8 @@ array([[ 1., -1.,  0.]])
 
 import numpy as np
 
-from . import accel
-from .activations import ACTIVATIONS, row_max, row_sum
+from . import ops
+from .activations import ACTIVATIONS
 
 
 def _rowsum(M):
@@ -127,16 +127,9 @@ class SoftmaxLogLoss(Loss):
         log-sum-exp (their sum) for free: one exp pass instead of two. The
         activation is computed exactly as softmax() computes it.
         """
-        n = Z.shape[0]
-        m = np.empty((n, 1), dtype=A.dtype)
-        if not accel.subtract_row_max(Z, A, m):
-            m = row_max(Z)
-            np.subtract(Z, m, out=A)
+        m = ops.subtract_row_max(Z, A)
         np.exp(A, out=A)
-        s = np.empty((n, 1), dtype=A.dtype)
-        if not accel.normalize_rows(A, s):
-            s = row_sum(A)
-            np.divide(A, s, out=A)
+        s = ops.normalize_rows(A)
         return np.log(s, out=s), m
 
     def value_and_activate(self, Y, Z, A):
@@ -148,11 +141,7 @@ class SoftmaxLogLoss(Loss):
     def sum_and_activate(self, Y, Z, A, sample_weight=None):
         log_s, m = self._activate(Z, A)
         # the terms Y_ik (lse_i - Z_ik) of the per-sample values
-        D = np.empty_like(A)
-        if not accel.log_loss_terms(log_s, m, Z, Y, D):
-            lse = np.add(log_s, m, out=log_s)
-            np.subtract(lse, Z, out=D)
-            D *= Y
+        D = ops.log_loss_terms(log_s, m, Z, Y, np.empty_like(A))
         if sample_weight is None:
             # one pairwise sum over the whole batch (more accurate in float32
             # than a BLAS dot product)

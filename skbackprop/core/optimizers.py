@@ -3,7 +3,12 @@
 Every stochastic optimizer has the same shape: it is built around the flat
 parameter vector it owns the update of, and ``update(grad)`` takes one step
 from the gradient (same layout). State (velocity, moments) is one vector each,
-so a step is a handful of vectorised operations whatever the network's depth.
+so a step is one pass of :mod:`~skbackprop.core.ops` (a compiled loop, or a
+handful of vectorised NumPy operations) whatever the network's depth.
+``reset_momentum()`` forgets the momentum (adaptive restart), and
+``prox_threshold(strength, part)`` gives the soft-threshold that turns a step
+into a proximal step of an L1 penalty
+(:class:`~skbackprop.core.proximal.ProximalL1`).
 
 Learning-rate schedules are separate small objects: the training loop asks a
 schedule for the step size at the end of each epoch and, when progress stalls,
@@ -31,12 +36,7 @@ import numpy as np
 import scipy
 import scipy.optimize
 
-from . import accel
-
-# Elements per chunk of the loops that trade a parameter-sized scratch vector
-# for a small one: large enough that the Python overhead is negligible, small
-# enough that the buffer stays in cache.
-_CHUNK = 65536
+from . import ops
 
 
 class SGD:
@@ -68,32 +68,53 @@ class SGD:
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = np.zeros_like(params)
-        self._scratch = None  # allocated by the first NumPy step (not by kernels)
         self.t = 0
+        # scratch space of the NumPy step, allocated by its first call (the
+        # compiled kernel needs none)
+        self._workspace = ops.Workspace()
 
     def update(self, grad):
         """Take one step along ``-grad`` (in place)."""
-        # Python floats: NumPy casts them to the vector's dtype, as the kernel does
-        lr, mu = float(self.learning_rate), float(self.momentum)
-        v = self.velocity
         self.t += 1
-        if accel.sgd_step(self.params, grad, v, lr, mu, self.nesterov):
-            return
-        tmp = self._scratch
-        if tmp is None:
-            tmp = self._scratch = np.empty_like(self.params)
-        np.multiply(grad, lr, out=tmp)  # tmp = lr * grad
-        if mu == 0:
-            self.params -= tmp
-            return
-        v *= mu
-        v -= tmp
-        if self.nesterov:
-            self.params -= tmp
-            np.multiply(v, mu, out=tmp)
-            self.params += tmp
-        else:
-            self.params += v
+        # Python floats: NumPy casts them to the vector's dtype, as the kernel does
+        ops.sgd_step(
+            self.params,
+            grad,
+            self.velocity,
+            float(self.learning_rate),
+            float(self.momentum),
+            self.nesterov,
+            self._workspace,
+        )
+
+    def reset_momentum(self):
+        """Forget the momentum: zero the velocity, in place.
+
+        Used for adaptive restart (O'Donoghue and Candes, 2015): when the
+        objective goes up, the next step starts again from the gradient alone.
+        """
+        self.velocity[:] = 0.0
+
+    def prox_threshold(self, strength, part):
+        """The soft-threshold of a proximal step of ``strength * ||w[part]||_1``.
+
+        A step followed by soft-thresholding ``params[part]`` by this
+        threshold is the proximal step of the L1 penalty in the optimizer's
+        metric: for SGD the plain one, ``learning_rate * strength``.
+
+        Parameters
+        ----------
+        strength : float
+            The L1 penalty's strength.
+        part : slice
+            The entries of ``params`` it applies to (unused: one threshold
+            for all).
+
+        Returns
+        -------
+        threshold : float
+        """
+        return self.learning_rate * strength
 
     def state(self):
         """Copies of the optimizer's state vectors and counters."""
@@ -105,8 +126,17 @@ class SGD:
         new.__dict__.update(self.__dict__)
         new.params = params
         new.velocity = self.velocity.copy()
-        new._scratch = None
+        new._workspace = ops.Workspace()
         return new
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # scratch space is never state (a pickled workspace comes back empty);
+        # an optimizer pickled with the former scratch attributes drops them
+        self.__dict__.pop("_scratch", None)
+        self.__dict__.pop("_update", None)
+        if "_workspace" not in state:
+            self._workspace = ops.Workspace()
 
 
 class Adam:
@@ -144,40 +174,64 @@ class Adam:
         self.v = np.zeros_like(params)
         # scratch space of the NumPy step, allocated by its first call (the
         # compiled kernel needs none)
-        self._scratch = self._update = None
+        self._workspace = ops.Workspace()
 
     def update(self, grad):
         """Take one Adam step from ``grad`` (in place)."""
-        b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
+        b1, b2 = self.beta_1, self.beta_2
         self.t += 1
         # a Python float: NumPy casts it to the vector's dtype, as the kernel does
         step = float(self.learning_rate) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        eps = float(self.epsilon)
-        if accel.adam_step(self.params, grad, m, v, b1, b2, step, eps):
-            return
-        if self._scratch is None:
-            self._scratch = np.empty_like(self.params)
-            self._update = np.empty(min(m.size, _CHUNK), dtype=m.dtype)
-        tmp, upd = self._scratch, self._update
-        # the operation order of MLPClassifier's Adam, so results match it
-        np.multiply(grad, 1 - b1, out=tmp)
-        m *= b1
-        m += tmp
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - b2
-        v *= b2
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp += eps
-        # The step m * step / tmp, chunk by chunk through a small buffer: one
-        # parameter-sized vector less to hold (peak memory), for a few calls.
-        params, n, c = self.params, self.params.size, max(upd.size, 1)
-        for i in range(0, n, c):
-            j = min(i + c, n)
-            u = upd[: j - i]
-            np.multiply(m[i:j], step, out=u)
-            u /= tmp[i:j]
-            params[i:j] -= u
+        ops.adam_step(
+            self.params,
+            grad,
+            self.m,
+            self.v,
+            b1,
+            b2,
+            step,
+            float(self.epsilon),
+            self._workspace,
+        )
+
+    def reset_momentum(self):
+        """Forget the momentum: zero the first moment ``m``, in place.
+
+        Used for adaptive restart (O'Donoghue and Candes, 2015): when the
+        objective goes up, the next steps follow the new gradients alone. The
+        second moment, the metric of the steps, is kept.
+        """
+        self.m[:] = 0.0
+
+    def prox_threshold(self, strength, part):
+        """The soft-thresholds of a proximal step of ``strength * ||w[part]||_1``.
+
+        Adam's step is diagonally preconditioned: weight ``i`` moves by
+        ``lr_t / (sqrt(v_i) + epsilon)`` times its bias-corrected moment, with
+        ``lr_t = learning_rate * sqrt(1 - beta_2**t)``. Soft-thresholding each
+        weight of ``params[part]`` by its own step size times ``strength``
+        after :meth:`update` is the proximal step of the L1 penalty in that
+        metric.
+
+        Parameters
+        ----------
+        strength : float
+            The L1 penalty's strength.
+        part : slice
+            The entries of ``params`` it applies to.
+
+        Returns
+        -------
+        threshold : ndarray
+            A new array, one threshold per entry of ``params[part]``.
+        """
+        # numpy scalars, as computed: a float64 scalar makes NumPy 2 compute
+        # the division in float64 (and round once into a float32 vector)
+        scale = self.learning_rate * np.sqrt(1 - self.beta_2**self.t)
+        threshold = np.sqrt(self.v[part])
+        threshold += self.epsilon
+        np.divide(scale * strength, threshold, out=threshold)
+        return threshold
 
     def state(self):
         """Copies of the optimizer's state vectors and counters."""
@@ -190,13 +244,23 @@ class Adam:
         new.params = params
         new.m = self.m.copy()
         new.v = self.v.copy()
-        new._scratch = new._update = None
+        new._workspace = ops.Workspace()
         return new
+
+    __setstate__ = SGD.__setstate__
 
 
 # --------------------------------------------------------------- schedules
 class Constant:
-    """A constant learning rate; stops training when progress stalls."""
+    """A constant learning rate; stops training when progress stalls.
+
+    Attributes
+    ----------
+    stop_reason : str
+        Said (after the plateau message) when the schedule stops training.
+    """
+
+    stop_reason = ""
 
     def __init__(self, learning_rate_init):
         self.learning_rate_init = float(learning_rate_init)
@@ -240,6 +304,8 @@ class Adaptive(Constant):
     Training stops once the rate would fall below ``min_learning_rate`` (1e-6):
     ``MLPClassifier``'s ``learning_rate='adaptive'``.
     """
+
+    stop_reason = " Learning rate too small."
 
     def __init__(self, learning_rate_init, factor=5.0, min_learning_rate=1e-6):
         super().__init__(learning_rate_init)
