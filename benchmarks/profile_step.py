@@ -25,7 +25,7 @@ from _common import digits, machine_facts, synthetic
 from skbackprop._training import _BatchGatherer
 from skbackprop.core import Adam, Network, accel
 from skbackprop.core.activations import DERIVATIVES
-from skbackprop.core.network import _add_bias_activate
+from skbackprop.core.ops import add_bias_activate as _add_bias_activate
 
 CASES = {
     "a32": ("synthetic", [784, 256, 10], np.float32, 20000, 3),

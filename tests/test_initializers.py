@@ -81,7 +81,11 @@ def test_network_initialize_matches_mlpclassifier(hidden, activation, n_classes)
         activation=activation,
         out_activation="logistic" if n_classes == 2 else "softmax",
     )
-    net.initialize(np.random.RandomState(42))
+    # MLPClassifier initialises every layer, the output one included, for its
+    # one activation
+    net.initialize(
+        np.random.RandomState(42), activations=[activation] * (len(hidden) + 1)
+    )
     for mine, theirs in zip(net.coefs + net.intercepts, coefs + intercepts):
         np.testing.assert_array_equal(mine, theirs)
 
@@ -165,7 +169,7 @@ def test_initialize_with_callable():
         b[...] = -1.0
 
     net = Network([3, 4, 4, 2], activation=["tanh", "logistic"])
-    net.initialize(None, constant)
+    net.initialize(None, constant, activations=["tanh", "logistic", "logistic"])
     assert calls == [
         ((3, 4), (4,), "tanh"),
         ((4, 4), (4,), "logistic"),
@@ -173,3 +177,35 @@ def test_initialize_with_callable():
     ]
     np.testing.assert_array_equal(net.params[: net.n_coefs], 0.5)
     np.testing.assert_array_equal(net.params[net.n_coefs :], -1.0)
+
+
+@pytest.mark.parametrize("out_activation", ["softmax", "logistic"])
+def test_initialize_default_is_hidden_then_output_activation(out_activation):
+    calls = []
+
+    def record(rng, W, b, activation):
+        calls.append(activation)
+
+    net = Network([3, 4, 4, 2], ["tanh", "relu"], out_activation=out_activation)
+    net.initialize(None, record)
+    assert calls == ["tanh", "relu", out_activation]
+    calls.clear()
+    Network([3, 2], out_activation=out_activation).initialize(None, record)
+    assert calls == [out_activation]
+
+
+def test_initialize_output_layer_for_its_activation():
+    """The textbook choice: a logistic output layer gets the logistic bound."""
+    net = Network([4, 3, 2], activation="relu", out_activation="logistic")
+    net.initialize(np.random.RandomState(0))
+    rs = np.random.RandomState(0)
+    for W, b, act in zip(net.coefs, net.intercepts, ["relu", "logistic"]):
+        W_ref, b_ref = _sklearn_glorot(rs, *W.shape, act)
+        np.testing.assert_array_equal(W, W_ref)
+        np.testing.assert_array_equal(b, b_ref)
+
+
+def test_initialize_needs_one_activation_per_layer():
+    net = Network([3, 4, 2])
+    with pytest.raises(ValueError, match="Got 1 activations to initialise 2"):
+        net.initialize(np.random.default_rng(0), activations=["relu"])

@@ -87,7 +87,11 @@ def _problem(activation, case, n_hidden, dtype=np.float64, weighted=False, seed=
         loss=loss,
         out_activation=out_act,
         dtype=dtype,
-    ).initialize(rng)
+    )
+    # every layer initialised for the hidden activation, as MLPClassifier
+    # does: the problem instances these tolerances were set on
+    last = net.activations[-1] if net.activations else activation
+    net.initialize(rng, activations=[*net.activations, last])
     X = rng.normal(size=(N_SAMPLES, N_FEATURES)).astype(dtype)
     Y = _targets(rng, out_act, N_SAMPLES, n_out).astype(dtype)
     sw = rng.uniform(0.2, 3.0, size=N_SAMPLES).astype(dtype) if weighted else None
@@ -218,6 +222,54 @@ def test_dropout_masks_vary_with_rng_and_need_one():
             net.loss_and_gradient(X, Y, dropout=bad, rng=rng)
 
 
+def test_set_dropout_is_used_by_the_training_pass():
+    net, X, Y, sw = _problem("relu", "softmax-log_loss", 2, weighted=True, seed=3)
+    assert net.dropout == 0.0 and net.dropout_rng is None
+    explicit = net.loss_and_gradient(
+        X, Y, sw, alpha=0.01, dropout=0.4, rng=np.random.default_rng(7)
+    )
+    grad = net.grad.copy()
+    assert net.set_dropout(0.4, np.random.default_rng(7)) is net
+    assert net.dropout == 0.4
+    assert net.loss_and_gradient(X, Y, sw, alpha=0.01) == explicit
+    np.testing.assert_array_equal(net.grad, grad)
+    # explicit arguments win over the setting
+    plain = net.loss_and_gradient(X, Y, sw, alpha=0.01, dropout=0.0)
+    assert plain != explicit
+    net.set_dropout(0.0, None)
+    assert net.loss_and_gradient(X, Y, sw, alpha=0.01) == plain
+    # the inference passes never drop units
+    net.set_dropout(0.9, np.random.default_rng(0))
+    np.testing.assert_array_equal(net.forward(X), _cast(net, net.dtype).forward(X))
+
+
+def test_set_dropout_validates_like_the_training_pass():
+    net = Network([3, 4, 2])
+    with pytest.raises(ValueError, match=r"dropout > 0 needs an rng"):
+        net.set_dropout(0.5, None)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+            net.set_dropout(bad, np.random.default_rng(0))
+    assert net.dropout == 0.0 and net.dropout_rng is None  # left unchanged
+    net.set_dropout(0.0, None)
+
+
+@pytest.mark.parametrize("how", ["copy", "pickle"])
+def test_dropout_setting_survives_copy_and_pickle(how):
+    net, X, Y, _ = _problem("tanh", "softmax-log_loss", 1)
+    net.set_dropout(0.3, np.random.default_rng(5))
+    new = net.copy() if how == "copy" else pickle.loads(pickle.dumps(net))
+    assert new.dropout == 0.3
+    assert isinstance(new.dropout_rng, np.random.Generator)
+    # the same masks: the copy shares the generator, the pickle copies its state
+    rng = np.random.default_rng(5)
+    expected = net.loss_and_gradient(X, Y, dropout=0.3, rng=rng)
+    if how == "copy":
+        net.set_dropout(0.3, np.random.default_rng(5))
+        new = net.copy()
+    assert new.loss_and_gradient(X, Y) == expected
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_hidden", [0, 2])
@@ -232,7 +284,7 @@ def test_sparse_input_equals_dense(n_hidden, dtype, fmt):
     np.testing.assert_allclose(sparse_loss, dense_loss, rtol=rtol)
     np.testing.assert_allclose(net.grad, dense_grad, rtol=rtol, atol=1e-7)
     assert net.grad.dtype == dtype
-    for method in (net.forward, net.decision_function):
+    for method in (net.forward, net.logits):
         out = method(Xs)
         assert isinstance(out, np.ndarray) and out.dtype == dtype
         np.testing.assert_allclose(out, method(X), rtol=rtol, atol=1e-7)
@@ -386,7 +438,7 @@ def test_buffers_reused():
     assert [id(a) for a in [*buf.A, *buf.delta, buf.Z_out, buf.A_out]] == ids
     # the pass really ran in these arrays
     np.testing.assert_allclose(buf.A_out, net.forward(X2), rtol=1e-12)
-    np.testing.assert_allclose(buf.Z_out, net.decision_function(X2), rtol=1e-12)
+    np.testing.assert_allclose(buf.Z_out, net.logits(X2), rtol=1e-12)
     # another batch size gets its own buffers; the first ones stay cached
     net.loss_and_gradient(X[:4], Y[:4])
     other = net.buffers(4)
@@ -424,7 +476,7 @@ def test_float32_end_to_end(case):
         arrays += [*buf.A, *buf.delta, buf.Z_out, buf.A_out]
         if key:
             arrays += [*buf.mask, *buf.dropped]
-    arrays += [net.forward(X), net.decision_function(X)]
+    arrays += [net.forward(X), net.logits(X)]
     arrays += [net.forward(X.astype(np.float64)), net.forward(sp.csr_matrix(X))]
     assert all(a.dtype == np.float32 for a in arrays)
     assert all(a.dtype == np.float32 for a in (*net.coef_grads, *net.intercept_grads))
@@ -447,27 +499,27 @@ def test_forward_matches_numpy_reference(activation, case, n_hidden):
                 "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
             }[activation](Z)
         A = Z
-    np.testing.assert_allclose(net.decision_function(X), Z, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(net.logits(X), Z, rtol=1e-12, atol=1e-14)
     out = {
         "softmax": lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
         "logistic": lambda z: 1 / (1 + np.exp(-z)),
         "identity": lambda z: z,
     }[net.out_activation](Z)
     np.testing.assert_allclose(net.forward(X), out, rtol=1e-12, atol=1e-14)
-    # forward is the decision function followed by the output activation
+    # forward is the logits followed by the output activation
     np.testing.assert_array_equal(
-        net.forward(X), ACTIVATIONS[net.out_activation](net.decision_function(X))
+        net.forward(X), ACTIVATIONS[net.out_activation](net.logits(X))
     )
     # and agrees with the output of the training pass
     net.loss_and_gradient(X, np.zeros_like(out))
     np.testing.assert_allclose(net.buffers(len(X)).A_out, out, rtol=1e-12, atol=1e-14)
 
 
-def test_decision_function_leaves_input_untouched():
+def test_logits_leave_input_untouched():
     net, X, _, _ = _problem("relu", "identity-squared_error", 0)
     X0 = X.copy()
     net.forward(X)
-    net.decision_function(X)
+    net.logits(X)
     np.testing.assert_array_equal(X, X0)
 
 

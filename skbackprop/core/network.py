@@ -24,7 +24,13 @@ views into it that never move, and the gradient has the same layout in
 :attr:`Network.grad`. An optimizer therefore updates every parameter with one
 vectorised operation, and L-BFGS works on the vector directly. Activations and
 deltas of the training passes live in buffers allocated once per batch size
-and reused.
+and reused. Each elementwise pass (bias and activation, derivative, bias
+gradient, the gradient's finish) is one call to :mod:`~skbackprop.core.ops`,
+which runs it compiled or in NumPy.
+
+Dropout is part of the training pass: :meth:`Network.set_dropout` sets the
+rate and the generator that draws the masks, and :meth:`Network.logits` and
+:meth:`Network.forward`, the inference passes, never drop units.
 
 Examples
 --------
@@ -49,8 +55,8 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 
-from . import accel
-from .activations import ACTIVATIONS, DERIVATIVES
+from . import ops
+from .activations import DERIVATIVES
 from .initializers import INITIALIZERS
 from .losses import get_loss
 
@@ -59,12 +65,8 @@ from .losses import get_loss
 # full-batch gradient may add one more.
 _MAX_CACHED_BATCH_SIZES = 4
 
-# Weights per chunk when adding the L2 penalty's gradient: a small buffer of
-# alpha * W instead of a parameter-sized one (peak memory), for a few calls.
-_PENALTY_CHUNK = 65536
 
-
-def feedforward(X, coefs, intercepts, activations):
+def logits(X, coefs, intercepts, activations):
     """Forward pass through explicit weights; returns the output logits.
 
     The inference pass: ``A_0 = X``, ``A_l = f_l(A_{l-1} @ W_l + b_l)`` for
@@ -88,19 +90,9 @@ def feedforward(X, coefs, intercepts, activations):
     names = [*activations, "identity"]  # the output layer: logits
     for W, b, name in zip(coefs, intercepts, names):
         Z = np.asarray(A @ W) if sp.issparse(A) else np.matmul(A, W)
-        _add_bias_activate(Z, b, name)
+        ops.add_bias_activate(Z, b, name)
         A = Z
     return A
-
-
-def _add_bias_activate(Z, b, activation):
-    """``Z += b``, then the activation on ``Z``, in place.
-
-    One compiled pass when :mod:`~skbackprop.core.accel` takes it, else NumPy.
-    """
-    if not accel.add_bias_activate(Z, b, activation):
-        Z += b
-        ACTIVATIONS[activation](Z)
 
 
 class _Buffers:
@@ -154,6 +146,11 @@ class Network:
         The same views into ``grad``.
     loss : Loss
         The loss object (see :mod:`skbackprop.core.losses`).
+    dropout : float
+        Probability of dropping each hidden unit in the training pass, 0.0 by
+        default; set with :meth:`set_dropout`.
+    dropout_rng : numpy.random.Generator or RandomState or None
+        Draws the dropout masks; set with :meth:`set_dropout`.
     """
 
     def __init__(
@@ -202,15 +199,8 @@ class Network:
         self.activations = activations
         self.loss = get_loss(loss, out_activation)
         self.out_activation = out_activation
-        # MLPClassifier initialises the output layer for the hidden activation
-        # (its Glorot bound is sqrt(2/...) for "logistic", sqrt(6/...) for the
-        # rest), not for the output activation; do the same to draw its weights.
-        if activations:
-            self._init_out_activation = activations[-1]
-        elif isinstance(activation, str):
-            self._init_out_activation = activation
-        else:
-            self._init_out_activation = out_activation
+        self.dropout = 0.0
+        self.dropout_rng = None
 
         shapes = self.shapes
         self.n_coefs = sum(fi * fo for fi, fo in shapes)
@@ -220,6 +210,7 @@ class Network:
         self.coefs, self.intercepts = self._views(self.params, shapes)
         self.coef_grads, self.intercept_grads = self._views(self.grad, shapes)
         self._buffers = {}
+        self._workspace = ops.Workspace()  # scratch space of the NumPy passes
 
     @property
     def shapes(self):
@@ -243,7 +234,7 @@ class Network:
         return coefs, intercepts
 
     # ------------------------------------------------------------ parameters
-    def initialize(self, rng, method="glorot_uniform"):
+    def initialize(self, rng, method="glorot_uniform", activations=None):
         """Draw initial weights and biases, layer by layer, in place.
 
         Parameters
@@ -252,19 +243,62 @@ class Network:
             Source of randomness.
         method : str or callable, default="glorot_uniform"
             A name in :data:`skbackprop.core.initializers.INITIALIZERS`, or a
-            callable ``init(rng, W, b, activation)``. As in ``MLPClassifier``,
-            the output layer is initialised for the last hidden activation
-            (for ``activation`` if there is no hidden layer).
+            callable ``init(rng, W, b, activation)``.
+        activations : sequence of str, default=None
+            The activation each weight layer is initialised for, one per layer
+            (``n_layers`` names). ``None`` gives the textbook choice: each
+            hidden layer's activation, then the output activation. (The Glorot
+            bound depends on it: ``sqrt(2 / ...)`` for ``"logistic"``,
+            ``sqrt(6 / ...)`` for the rest.)
 
         Returns
         -------
         self : Network
         """
+        if activations is None:
+            activations = [*self.activations, self.out_activation]
+        else:
+            activations = list(activations)
+            if len(activations) != self.n_layers:
+                raise ValueError(
+                    f"Got {len(activations)} activations to initialise "
+                    f"{self.n_layers} weight layers; give one per layer."
+                )
         init = INITIALIZERS[method] if isinstance(method, str) else method
-        acts = [*self.activations, self._init_out_activation]
-        for W, b, act in zip(self.coefs, self.intercepts, acts):
+        for W, b, act in zip(self.coefs, self.intercepts, activations):
             init(rng, W, b, act)
         return self
+
+    def set_dropout(self, rate, rng=None):
+        """Set the dropout of the training pass: its rate and its masks' source.
+
+        :meth:`loss_and_gradient` drops each hidden unit with probability
+        ``rate`` (inverted dropout: kept units are scaled by
+        ``1 / (1 - rate)``), drawing the masks from ``rng``, unless it is
+        given other values. The inference passes never drop units.
+
+        Parameters
+        ----------
+        rate : float
+            In ``[0, 1)``; 0 switches dropout off.
+        rng : numpy.random.Generator or RandomState, default=None
+            Draws the masks; required when ``rate > 0``.
+
+        Returns
+        -------
+        self : Network
+        """
+        self._check_dropout(rate, rng)
+        self.dropout = float(rate)
+        self.dropout_rng = rng
+        return self
+
+    @staticmethod
+    def _check_dropout(rate, rng):
+        if rate and not 0 <= rate < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {rate}.")
+        if rate > 0 and rng is None:
+            raise ValueError("dropout > 0 needs an rng to draw the masks.")
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weight and bias arrays into the flat vector."""
@@ -285,6 +319,8 @@ class Network:
     def copy(self):
         """A network with a copy of the parameters, sharing scratch buffers.
 
+        The copy keeps the dropout setting (and shares its generator).
+
         Training a copy and keeping it only on success leaves the original's
         parameters untouched if training fails; sharing the buffers (scratch
         space, never state) avoids allocating them again.
@@ -302,13 +338,19 @@ class Network:
         # Buffers are scratch space: do not pickle them.
         state = self.__dict__.copy()
         state["_buffers"] = {}
-        state.pop("_penalty", None)
+        del state["_workspace"]
         del state["coefs"], state["intercepts"]
         del state["coef_grads"], state["intercept_grads"]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # a network pickled before dropout and the workspace were attributes
+        for old in ("_penalty", "_init_out_activation"):
+            self.__dict__.pop(old, None)
+        self.__dict__.setdefault("dropout", 0.0)
+        self.__dict__.setdefault("dropout_rng", None)
+        self._workspace = ops.Workspace()
         shapes = self.shapes
         self.coefs, self.intercepts = self._views(self.params, shapes)
         self.coef_grads, self.intercept_grads = self._views(self.grad, shapes)
@@ -321,7 +363,7 @@ class Network:
                 f"{self.layer_sizes[0]}."
             )
 
-    def decision_function(self, X):
+    def logits(self, X):
         """Output-layer pre-activations (logits) ``Z_L`` for ``X``.
 
         Allocates its own arrays, so it is safe to call from several threads.
@@ -335,7 +377,7 @@ class Network:
         Z : ndarray of shape (n_samples, n_outputs)
         """
         self._check_input(X)
-        Z = feedforward(X, self.coefs, self.intercepts, self.activations)
+        Z = logits(X, self.coefs, self.intercepts, self.activations)
         # float64 input to a float32 network must still give float32 output
         return Z.astype(self.dtype, copy=False)
 
@@ -351,7 +393,7 @@ class Network:
         A : ndarray of shape (n_samples, n_outputs)
             Probabilities for a softmax or logistic output.
         """
-        return self.loss.activate(self.decision_function(X))
+        return self.loss.activate(self.logits(X))
 
     # ------------------------------------------------ forward + backward pass
     def buffers(self, n, dropout=False):
@@ -366,7 +408,7 @@ class Network:
         return buf
 
     def loss_and_gradient(
-        self, X, Y, sample_weight=None, alpha=0.0, dropout=0.0, rng=None
+        self, X, Y, sample_weight=None, alpha=0.0, dropout=None, rng=None
     ):
         """Forward pass, cost, and backward pass; the gradient goes to ``grad``.
 
@@ -380,11 +422,13 @@ class Network:
             Per-sample weights; ``None`` weighs every sample by 1.
         alpha : float, default=0.0
             L2 penalty strength, scaled by ``1 / sum(sample_weight)``.
-        dropout : float, default=0.0
+        dropout : float, default=None
             Probability of dropping each hidden unit (inverted dropout: kept
-            units are scaled by ``1 / (1 - dropout)``).
+            units are scaled by ``1 / (1 - dropout)``); ``None`` uses
+            :attr:`dropout` (see :meth:`set_dropout`).
         rng : numpy.random.Generator or RandomState, default=None
-            Draws the dropout masks; required when ``dropout > 0``.
+            Draws the dropout masks; required when ``dropout > 0``. ``None``
+            uses :attr:`dropout_rng`.
 
         Returns
         -------
@@ -395,10 +439,12 @@ class Network:
         # A Python float, which NumPy casts to the arrays' dtype (a NumPy
         # float64 would make float32 arithmetic float64), as the kernels do.
         alpha = float(alpha)
-        if dropout and not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
-        if dropout > 0 and rng is None:
-            raise ValueError("dropout > 0 needs an rng to draw the masks.")
+        if dropout is None:
+            dropout = self.dropout
+        if rng is None:
+            rng = self.dropout_rng
+        if dropout:
+            self._check_dropout(dropout, rng)
         n = X.shape[0]
         L = self.n_layers
         buf = self.buffers(n, dropout > 0)
@@ -417,9 +463,9 @@ class Network:
             else:
                 np.matmul(A_prev, W, out=Z)
             if layer == L - 1:
-                _add_bias_activate(Z, b, "identity")  # the loss activates it
+                ops.add_bias_activate(Z, b, "identity")  # the loss activates it
             else:
-                _add_bias_activate(Z, b, self.activations[layer])
+                ops.add_bias_activate(Z, b, self.activations[layer])
                 if dropout > 0:
                     keep = 1.0 - dropout
                     mask = buf.mask[layer]
@@ -445,16 +491,14 @@ class Network:
                 np.copyto(self.coef_grads[0], A_in.T @ delta, casting="same_kind")
             else:
                 np.matmul(A_in.T, delta, out=self.coef_grads[layer])
-            if not accel.column_sums(delta, self.intercept_grads[layer]):
-                np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])
+            ops.bias_gradient(delta, self.intercept_grads[layer])
             if layer > 0:
                 prev = buf.delta[layer - 1]
                 np.matmul(delta, self.coefs[layer].T, out=prev)
                 if dropout > 0:
                     prev *= buf.mask[layer - 1]
                 name = self.activations[layer - 1]
-                if not accel.activation_derivative(buf.A[layer - 1], prev, name):
-                    DERIVATIVES[name](buf.A[layer - 1], prev)
+                ops.activation_derivative(buf.A[layer - 1], prev, name)
                 delta = prev
 
         self._finish_gradient(alpha, sw_sum)
@@ -464,30 +508,11 @@ class Network:
         """``grad[:n_coefs] += alpha * W``, then ``grad /= scale``, in place.
 
         MLPClassifier's ``(A^T delta + alpha W) / sum(s_i)``, over the flat
-        vector whatever the depth: one compiled pass where the kernels run,
-        else NumPy, with ``alpha * W`` going through a small buffer chunk by
-        chunk (no allocation per call, no parameter-sized scratch).
+        vector whatever the depth: :func:`skbackprop.core.ops.finish_gradient`.
         """
-        if accel.finish_gradient(self.grad, self.params, self.n_coefs, alpha, scale):
-            return
-        if alpha:
-            scratch = self._penalty_scratch()
-            G_all, W_all = self.grad, self.params
-            n_coefs, c = self.n_coefs, scratch.size
-            for i in range(0, n_coefs, c):
-                j = min(i + c, n_coefs)
-                aW = scratch[: j - i]
-                np.multiply(W_all[i:j], alpha, out=aW)
-                G_all[i:j] += aW
-        self.grad /= scale
-
-    def _penalty_scratch(self):
-        """Scratch space for ``alpha * W``, one chunk of at most 65536 weights."""
-        scratch = self.__dict__.get("_penalty")
-        if scratch is None:
-            size = min(self.n_coefs, _PENALTY_CHUNK)
-            scratch = self._penalty = np.empty(size, self.dtype)
-        return scratch
+        ops.finish_gradient(
+            self.grad, self.params, self.n_coefs, alpha, scale, self._workspace
+        )
 
     def fun_and_grad(self, x, X, Y, sample_weight=None, alpha=0.0):
         """Cost and gradient at the parameter vector ``x``, for scipy optimizers.
