@@ -3,15 +3,12 @@
 import numpy as np
 import pytest
 import scipy.optimize
-import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skbackprop.core import Network
+from skbackprop.core import SGD, Adam, Network
 from skbackprop.core.proximal import (
-    LOG_LOSS_CURVATURE,
-    LayerPreconditioner,
+    ProximalL1,
     fista,
-    gram_eigenvalue,
     inplace_soft_threshold,
     l1_norm,
     optimality,
@@ -90,7 +87,7 @@ def test_any_first_step_is_adapted(solver, step):
     assert_allclose(x, solution(0.5), rtol=1e-8, atol=1e-12)
 
 
-def network_problem(n_outputs, seed=0, sparse=False):
+def network_problem(n_outputs, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(80, 5)) @ rng.normal(size=(5, 5))  # correlated
     labels = rng.integers(0, max(n_outputs, 2), size=80)
@@ -101,8 +98,6 @@ def network_problem(n_outputs, seed=0, sparse=False):
         Y = np.eye(n_outputs)[labels]
         net = Network([5, n_outputs], loss="log_loss", out_activation="softmax")
     sw = rng.uniform(0.5, 2.0, size=80)
-    if sparse:
-        X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X))
     alpha = 0.3
 
     def fun_and_grad(x):
@@ -112,82 +107,20 @@ def network_problem(n_outputs, seed=0, sparse=False):
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])
-@pytest.mark.parametrize("precondition", [False, True])
-def test_spectral_gradient_matches_lbfgs_on_a_network(n_outputs, precondition):
-    net, X, sw, alpha, fun_and_grad = network_problem(n_outputs)
+def test_spectral_gradient_matches_lbfgs_on_a_network(n_outputs):
+    # (the same in the metric of a preconditioner: tests/test_curvature.py)
+    net, *_, fun_and_grad = network_problem(n_outputs)
     x_ref = scipy.optimize.minimize(
         fun_and_grad, np.zeros(net.n_params), jac=True, method="L-BFGS-B",
         options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 10000},
     ).x  # fmt: skip
-    metric = None
-    if precondition:
-        metric = LayerPreconditioner(
-            X, sw, n_outputs=n_outputs,
-            curvature=LOG_LOSS_CURVATURE[net.out_activation],
-            ridge=alpha / sw.sum(),
-        )  # fmt: skip
     x = np.zeros(net.n_params)
-    result = spectral_gradient(
-        fun_and_grad, x, precondition=metric, step=1.0 if metric else 0.1, tol=1e-12
-    )
+    result = spectral_gradient(fun_and_grad, x, step=0.1, tol=1e-12)
     assert result.status == 0
     assert result.optimality <= 1e-12 * result.fun
     # (L-BFGS stops on its line search a little short of this precision)
     assert result.fun <= fun_and_grad(x_ref)[0]
     assert_allclose(x, x_ref, rtol=1e-5, atol=1e-8)
-
-
-def test_preconditioned_steps_need_fewer_iterations():
-    net, X, sw, alpha, fun_and_grad = network_problem(3)
-    metric = LayerPreconditioner(
-        X, sw, n_outputs=3, curvature=0.5, ridge=alpha / sw.sum()
-    )
-    plain = spectral_gradient(fun_and_grad, np.zeros(net.n_params), step=0.1)
-    scaled = spectral_gradient(
-        fun_and_grad, np.zeros(net.n_params), precondition=metric
-    )
-    assert scaled.nit < plain.nit
-
-
-def test_preconditioner_is_the_inverse_of_the_bound():
-    net, X, sw, alpha, _ = network_problem(3, sparse=True)
-    ridge = alpha / sw.sum()
-    metric = LayerPreconditioner(X, sw, n_outputs=3, curvature=0.5, ridge=ridge)
-    # the bound B = c I_k (x) [X, 1]^T S [X, 1] / sum(s) + ridge on the weights,
-    # written out in the network's flat layout (weights row-major, then biases)
-    Xa = np.hstack([X.toarray(), np.ones((80, 1))])
-    M = 0.5 * (Xa * sw[:, None]).T @ Xa / sw.sum()
-    M[np.arange(5), np.arange(5)] += ridge
-    B = np.zeros((net.n_params, net.n_params))
-    index = lambda j, k: j * 3 + k if j < 5 else 15 + k  # noqa: E731
-    for j in range(6):
-        for i in range(6):
-            for k in range(3):
-                B[index(j, k), index(i, k)] = M[j, i]
-    g = np.random.default_rng(1).normal(size=net.n_params)
-    assert_allclose(metric(g), np.linalg.solve(B, g), rtol=1e-6)
-
-
-def test_preconditioner_without_intercept_leaves_biases_alone():
-    net, X, sw, _, _ = network_problem(1)
-    metric = LayerPreconditioner(
-        X, sw, n_outputs=1, curvature=0.25, ridge=0.1, fit_intercept=False
-    )
-    out = metric(np.ones(net.n_params))
-    assert out[-1] == 0.0
-    assert out.dtype == np.float64
-
-
-def test_gram_eigenvalue():
-    _, X, sw, _, _ = network_problem(1)
-    Xa = np.hstack([X, np.ones((80, 1))])
-    exact = np.linalg.eigvalsh((Xa * sw[:, None]).T @ Xa / sw.sum()).max()
-    assert gram_eigenvalue(X, sw, n_iter=200) == pytest.approx(exact, rel=1e-6)
-    exact = np.linalg.eigvalsh(X.T @ X / 80).max()
-    estimate = gram_eigenvalue(sp.csc_matrix(X), fit_intercept=False, n_iter=200)
-    assert estimate == pytest.approx(exact, rel=1e-6)
-    assert gram_eigenvalue(np.zeros((0, 3))) == 0.0
-    assert gram_eigenvalue(np.zeros((4, 3)), fit_intercept=False) == 0.0
 
 
 def test_spectral_gradient_takes_one_evaluation_per_iteration_mostly():
@@ -262,3 +195,77 @@ def test_float32_vectors_stop_at_their_precision():
     assert result.success  # status 2: no decrease left in float32
     assert x.dtype == np.float32
     assert_allclose(x, solution(0.5), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------- stochastic proximal steps
+def _soft(x, t):
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0)
+
+
+def test_proximal_sgd_closed_form():
+    """Momentum 0: ``w - lr g``, then the weights soft-thresholded by lr * l1."""
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=8)
+    w = w0.copy()
+    part, strength = slice(0, 5), 0.7
+    opt = ProximalL1(SGD(w, learning_rate=0.1, momentum=0.0), strength, part)
+    ref = w0.copy()
+    for k in range(6):
+        g = rng.normal(size=8)
+        lr = 0.1 if k < 3 else 0.05
+        opt.learning_rate = lr  # goes to the wrapped optimizer
+        assert opt.optimizer.learning_rate == lr and opt.learning_rate == lr
+        opt.update(g)
+        ref = ref - lr * g
+        ref[part] = _soft(ref[part], lr * strength)
+        assert_allclose(w, ref, rtol=1e-14, atol=1e-15)
+    assert opt.params is w and opt.t == 6
+    assert np.any(w[part] == 0.0)  # exact zeros where the penalty wins
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_proximal_adam_closed_form(dtype):
+    """Adam's step, then each weight thresholded by its own step size * l1."""
+    rng = np.random.default_rng(1)
+    w0 = rng.normal(scale=0.05, size=8).astype(dtype)
+    w = w0.copy()
+    part, strength = slice(2, 8), 0.3
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    opt = ProximalL1(Adam(w, learning_rate=lr), strength, part)
+    ref, m, v = w0.astype(np.float64), np.zeros(8), np.zeros(8)
+    for t in range(1, 8):
+        g = rng.normal(size=8).astype(dtype)
+        opt.update(g)
+        g = g.astype(np.float64)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        step = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        ref = ref - step * m / (np.sqrt(v) + eps)
+        threshold = lr * np.sqrt(1 - b2**t) * strength / (np.sqrt(v) + eps)
+        ref[part] = _soft(ref[part], threshold[part])
+        rtol = 1e-12 if dtype == np.float64 else 1e-4
+        assert_allclose(w, ref, rtol=rtol, atol=1e-6 if dtype == np.float32 else 0)
+    assert w.dtype == dtype and opt.t == 7
+    assert np.any(w[part] == 0.0) and np.all(w[:2] != 0.0)
+
+
+@pytest.mark.parametrize("make", [SGD, Adam])
+def test_proximal_wrapper_delegates(make):
+    w = np.linspace(-1, 1, 6)
+    inner = make(w, learning_rate=0.1)
+    opt = ProximalL1(inner, 0.5, slice(0, 4))
+    for g in np.random.default_rng(2).normal(size=(3, 6)):
+        opt.update(g)
+    momentum = inner.m if make is Adam else inner.velocity
+    assert np.any(momentum != 0)
+    opt.reset_momentum()
+    assert not np.any(momentum)
+    assert opt.state()["t"] == 3 == opt.t
+    w2 = w.copy()
+    new = opt.rebind(w2)
+    assert isinstance(new, ProximalL1) and new.params is w2
+    assert (new.strength, new.part) == (opt.strength, opt.part)
+    g = np.ones(6)
+    new.update(g)
+    opt.update(g)
+    assert_array_equal(w, w2)

@@ -1,6 +1,6 @@
-"""Full-batch first-order solvers for a smooth cost plus an L1 penalty.
+"""First-order solvers for a smooth cost plus an L1 penalty.
 
-Both solvers minimise, over a flat parameter vector ``x``::
+The solvers minimise, over a flat parameter vector ``x``::
 
     F(x) = f(x) + l1 * ||x[part]||_1
 
@@ -21,11 +21,16 @@ soft-thresholding ``sign(x) * max(|x| - t, 0)``.
     FISTA (Beck and Teboulle, 2009) with backtracking that may also lower the
     Lipschitz estimate, and adaptive gradient and function restarts
     (O'Donoghue and Candes, 2015). Two evaluations per iteration.
+:class:`ProximalL1`
+    The stochastic counterpart: wraps :class:`~skbackprop.core.optimizers.SGD`
+    or :class:`~skbackprop.core.optimizers.Adam` so that every step is
+    followed by the soft-thresholding that makes it a proximal step (in
+    Adam's diagonal metric for Adam).
 
-Both stop when the largest entry of the minimum-norm subgradient of ``F``
-(the gradient itself where the L1 term is smooth) falls below
-``max(atol, tol * |F(x)|)``: a criterion on a first-order optimality measure
-that does not depend on the step sizes the method happened to take. The
+The two full-batch solvers stop when the largest entry of the minimum-norm
+subgradient of ``F`` (the gradient itself where the L1 term is smooth) falls
+below ``max(atol, tol * |F(x)|)``: a criterion on a first-order optimality
+measure that does not depend on the step sizes the method happened to take. The
 tolerance relative to the cost makes the rule independent of the scale of
 ``F`` and ties it to the relative accuracy of the objective. They also stop,
 as converged, when only rounding errors are left: no step decreases the cost
@@ -53,8 +58,6 @@ A least-squares problem with an L1 penalty on the first two coordinates:
 from collections import deque
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 #: Sufficient-decrease constant of the line searches.
@@ -423,145 +426,112 @@ def fista(
     return _result(x, F, g, nit, nfev, status, measure)
 
 
-# ------------------------------------------- curvature of a layer's log-loss
-#: Largest curvature of the log-loss in the logits: ``p (1 - p) <= 1/4`` for a
-#: logistic output; the softmax Hessian ``diag(p) - p p^T`` is below ``I / 2``
-#: (Bohning, 1992).
-LOG_LOSS_CURVATURE = {"logistic": 0.25, "softmax": 0.5}
+class ProximalL1:
+    """A stochastic optimizer whose steps are proximal steps of an L1 penalty.
 
-
-def _augment_matvec(X, v, fit_intercept):
-    """``[X, 1] @ v`` (or ``X @ v``) without forming the augmented matrix."""
-    p = X.shape[1]
-    out = np.asarray(X @ v[:p]).ravel()
-    if fit_intercept:
-        out = out + v[p]
-    return out
-
-
-def gram_eigenvalue(X, sample_weight=None, fit_intercept=True, n_iter=30, rng=None):
-    """Largest eigenvalue of ``[X, 1]^T S [X, 1] / sum(S)``, by power iteration.
-
-    ``S`` is the diagonal matrix of the sample weights. Multiplied by the
-    curvature bound of :data:`LOG_LOSS_CURVATURE`, it bounds the Lipschitz
-    constant of the gradient of a one-layer network's mean log-loss.
+    Minimises ``f(w) + strength * ||w[part]||_1`` by stochastic proximal
+    gradient steps: every :meth:`update` takes the wrapped optimizer's step on
+    the gradient of ``f``, then soft-thresholds ``params[part]`` by
+    ``optimizer.prox_threshold(strength, part)``, the threshold that makes the
+    pair the proximal step of the penalty in the optimizer's metric:
+    ``learning_rate * strength`` for SGD, each weight's own step size times
+    ``strength`` for Adam. Weights the penalty drives to zero are exactly
+    zero after every step.
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    sample_weight : ndarray of shape (n_samples,), default=None
-    fit_intercept : bool, default=True
-        Append a column of ones (the bias) to ``X``.
-    n_iter : int, default=30
-        Power iterations; the estimate approaches the eigenvalue from below.
-    rng : numpy.random.Generator, default=None
-        Draws the starting vector (a fixed seed by default).
+    optimizer : SGD or Adam
+        The optimizer of the smooth part, with ``update(grad)``,
+        ``prox_threshold(strength, part)`` and ``reset_momentum()``.
+    strength : float
+        The L1 penalty's strength, in the units of the cost.
+    part : slice
+        The entries of the parameter vector the penalty applies to (a
+        network's weights, ``slice(0, n_coefs)``, not its biases).
 
-    Returns
-    -------
-    eigenvalue : float
-    """
-    n, p = X.shape
-    dim = p + bool(fit_intercept)
-    if dim == 0 or n == 0:
-        return 0.0
-    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
-    total = float(s.sum())
-    rng = np.random.default_rng(0) if rng is None else rng
-    v = rng.normal(size=dim).astype(X.dtype)
-    v /= np.linalg.norm(v)
-    eigenvalue = 0.0
-    for _ in range(n_iter):
-        u = _augment_matvec(X, v, fit_intercept) * s
-        w = np.empty(dim, dtype=np.float64)
-        w[:p] = np.asarray(X.T @ u).ravel()
-        if fit_intercept:
-            w[p] = u.sum()
-        w /= total
-        eigenvalue = float(v @ w)
-        norm = float(np.linalg.norm(w))
-        if norm == 0.0:
-            return 0.0
-        v = (w / norm).astype(X.dtype)
-    return eigenvalue
-
-
-class LayerPreconditioner:
-    """The metric of a quadratic upper bound of a one-layer network's cost.
-
-    For a network with no hidden layer, weights ``W`` of shape ``(p, k)`` and
-    biases ``b``, the mean log-loss has Hessian at most ``c * I_k (x) M`` with
-    ``M = [X, 1]^T S [X, 1] / sum(S)`` and ``c`` from
-    :data:`LOG_LOSS_CURVATURE` (Bohning and Lindsay, 1988); the L2 penalty
-    adds ``ridge`` on the weights. Steps ``-B^{-1} grad`` in the metric of that
-    bound ``B`` take the data's correlations out of the problem: unit steps
-    are then always safe, and gradient methods converge at a rate set by how
-    far the curvature is below its bound rather than by the conditioning of
-    ``X``. One Cholesky factorisation of a ``(p + 1, p + 1)`` matrix (and
-    the inverse from it), then one small matrix product per step.
-
-    Parameters
+    Attributes
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    sample_weight : ndarray of shape (n_samples,), default=None
-    n_outputs : int
-        Output units ``k`` of the layer.
-    curvature : float
-        The bound ``c`` on the loss's curvature in the logits.
-    ridge : float, default=0.0
-        L2 penalty on the weights, in the units of the cost.
-    fit_intercept : bool, default=True
-        Whether the biases are trained; their direction is zero otherwise.
+    optimizer : SGD or Adam
+        The wrapped optimizer.
+    params : ndarray
+        The flat parameter vector the optimizer updates.
+    t : int
+        Steps taken.
+    learning_rate : float
+        The wrapped optimizer's learning rate (reads and writes go to it).
 
-    Raises
-    ------
-    numpy.linalg.LinAlgError
-        If the bound is numerically singular.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbackprop.core import SGD
+    >>> from skbackprop.core.proximal import ProximalL1
+    >>> w = np.array([1.0, 0.05, 2.0])
+    >>> opt = ProximalL1(SGD(w, learning_rate=0.1, momentum=0.0), 1.0, slice(0, 2))
+    >>> opt.update(np.array([0.0, 0.0, 0.0]))  # threshold 0.1 on w[:2]
+    >>> w
+    array([0.9, 0. , 2. ])
     """
 
-    def __init__(
-        self, X, sample_weight=None, *, n_outputs, curvature, ridge=0.0,
-        fit_intercept=True,
-    ):  # fmt: skip
-        n, p = X.shape
-        if sample_weight is None:
-            s, Xs = np.ones(n), X
-        else:
-            s = np.asarray(sample_weight)
-            Xs = X.multiply(s[:, None]).tocsr() if sp.issparse(X) else X * s[:, None]
-        dim = p + bool(fit_intercept)
-        M = np.empty((dim, dim), dtype=np.float64)
-        gram = X.T @ Xs
-        M[:p, :p] = gram.toarray() if sp.issparse(gram) else gram
-        if fit_intercept:
-            M[:p, p] = M[p, :p] = np.asarray(Xs.sum(axis=0)).ravel()
-            M[p, p] = s.sum()
-        M /= float(s.sum())
-        M *= curvature
-        diagonal = np.einsum("ii->i", M)
-        # a relative jitter keeps the factorisation defined for collinear
-        # features when there is no penalty; gradients never point there
-        diagonal += 1e-10 * max(float(diagonal.max(initial=0.0)), 1e-300)
-        diagonal[:p] += ridge
-        # the explicit inverse: one small matrix product per step, without
-        # the call overhead of a triangular solve (it matters for small data)
-        factor = scipy.linalg.cho_factor(M, check_finite=True)
-        inverse = scipy.linalg.cho_solve(factor, np.eye(dim), check_finite=False)
-        self.inverse = 0.5 * (inverse + inverse.T)
-        self.n_features = p
-        self.n_outputs = int(n_outputs)
-        self.fit_intercept = bool(fit_intercept)
+    def __init__(self, optimizer, strength, part):
+        self.optimizer = optimizer
+        self.strength = strength
+        self.part = part
 
-    def __call__(self, grad):
-        """``B^{-1} grad`` for ``grad`` in the network's flat layout."""
-        p, k = self.n_features, self.n_outputs
-        G = np.empty((p + self.fit_intercept, k), dtype=np.float64)
-        G[:p] = grad[: p * k].reshape(p, k)
-        if self.fit_intercept:
-            G[p] = grad[p * k :]
-        D = self.inverse @ G
-        out = np.zeros_like(grad)
-        out[: p * k] = D[:p].ravel()
-        if self.fit_intercept:
-            out[p * k :] = D[p]
-        return out
+    @property
+    def learning_rate(self):
+        """The wrapped optimizer's learning rate."""
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.optimizer.learning_rate = value
+
+    @property
+    def params(self):
+        """The parameter vector, updated in place."""
+        return self.optimizer.params
+
+    @property
+    def t(self):
+        """Steps taken."""
+        return self.optimizer.t
+
+    def update(self, grad):
+        """One step of the optimizer on ``grad``, then the L1 penalty's prox."""
+        optimizer = self.optimizer
+        optimizer.update(grad)
+        inplace_soft_threshold(
+            optimizer.params[self.part],
+            optimizer.prox_threshold(self.strength, self.part),
+        )
+
+    def reset_momentum(self):
+        """Forget the wrapped optimizer's momentum (adaptive restart)."""
+        self.optimizer.reset_momentum()
+
+    def state(self):
+        """Copies of the wrapped optimizer's state vectors and counters."""
+        return self.optimizer.state()
+
+    def rebind(self, params):
+        """A copy stepping the vector ``params`` instead (same penalty)."""
+        return type(self)(self.optimizer.rebind(params), self.strength, self.part)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}({self.optimizer!r}, {self.strength!r}, "
+            f"{self.part!r})"
+        )
+
+
+# What only LogisticRegressionGD uses lives in skbackprop._curvature.
+# Temporary: its former names here, until every importer uses that module.
+_MOVED_TO_CURVATURE = ("LOG_LOSS_CURVATURE", "LayerPreconditioner", "gram_eigenvalue")
+
+
+def __getattr__(name):
+    if name in _MOVED_TO_CURVATURE:
+        from .. import _curvature
+
+        return getattr(_curvature, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
