@@ -9,12 +9,25 @@ The textbook loop, made fast::
         loss = net.loss_and_gradient(X_batch, Y_batch)  # forward, cost, backward
         opt.update(net.grad)                            # gradient descent step
 
-Modules: :mod:`~skbackprop.core.activations`, :mod:`~skbackprop.core.losses`,
-:mod:`~skbackprop.core.network`, :mod:`~skbackprop.core.initializers`,
-:mod:`~skbackprop.core.optimizers`, :mod:`~skbackprop.core.proximal`,
-:mod:`~skbackprop.core.gradcheck`, and :mod:`~skbackprop.core.accel` (optional
-compiled kernels for the elementwise passes, bit-identical to the NumPy code,
-used when Numba is installed).
+Modules:
+
+- :mod:`~skbackprop.core.activations`: each activation beside its derivative;
+- :mod:`~skbackprop.core.losses`: each loss beside its output-layer delta;
+- :mod:`~skbackprop.core.network`: the flat parameter vector with its layer
+  views, the forward and backward passes (dropout included);
+- :mod:`~skbackprop.core.initializers`: weight initialisation schemes;
+- :mod:`~skbackprop.core.optimizers`: SGD (with momentum), Adam, learning-rate
+  schedules, L-BFGS;
+- :mod:`~skbackprop.core.proximal`: soft-thresholding, full-batch solvers for
+  a cost plus an L1 penalty, and :class:`~skbackprop.core.proximal.ProximalL1`
+  for stochastic proximal steps;
+- :mod:`~skbackprop.core.gradcheck`: finite-difference gradient checks;
+- :mod:`~skbackprop.core.ops`: the elementwise passes of a training step, each
+  run by a compiled kernel or by NumPy, chosen there and nowhere else;
+- :mod:`~skbackprop.core.accel`: those kernels (bit-identical to the NumPy
+  code, used when Numba is installed) and their switch.
+
+The core imports NumPy and SciPy only, never scikit-learn.
 """
 
 from .activations import ACTIVATIONS, DERIVATIVES
