@@ -7,22 +7,28 @@ one shape::
 
     X, y = ...validate and encode...
     network, state = ...
-    return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
+    return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
-where ``solve(callbacks)`` trains (a stochastic solver through
-:meth:`BaseBackprop._train`), and ``commit(network, state)`` sets the fitted
-attributes once training succeeded.
+where ``solve(callbacks) -> state`` trains (a stochastic solver through
+:meth:`BaseBackprop._train`), and the estimator's ``_commit(network, state)``
+sets the fitted attributes once training succeeded.
 """
 
 import warnings
+from functools import partial
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import compute_class_weight
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._callbacks import CallbackSupportMixin, EpochReporter
+from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
 from ._persistence import VersionedPickleMixin
 from ._training import TrainingDiverged, Validation, train
 
@@ -55,7 +61,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
 
     Subclasses set ``_full_batch_solver`` (the solver that runs whole-data
     iterations and has no ``partial_fit``) and ``_partial_fit_unavailable``
-    (the message when it is asked for), and define ``_fit``,
+    (the message when it is asked for), and define ``_fit``, ``_commit``,
     ``_validation_score`` and ``_divergence_hint``.
     """
 
@@ -76,21 +82,49 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             )
         return True
 
+    @available_if(_check_partial_fit)
+    @with_callbacks
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch of mini-batch steps on the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values: class labels (or, where the estimator takes
+            them, a label indicator matrix).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every class across the calls to partial_fit; required on the
+            first call (e.g. ``np.unique(y_all)``).
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._guarded_fit(X, y, sample_weight, classes, incremental=True)
+
     def _guarded_fit(self, *args, incremental):
-        """``self._fit(*args, incremental)``, leaving the model as it was on failure."""
+        """``self._fit(*args, incremental=...)``, undone if it fails."""
         return fit_or_restore(
-            self, self._fit, *args, incremental,
+            self,
+            partial(self._fit, incremental=incremental),
+            *args,
             max_subtasks=1 if incremental else self.max_iter,
             bridged=self.solver == self._full_batch_solver,  # its callback bridge
-        )  # fmt: skip
+        )
 
-    def _run_fit(self, X, y, sample_weight, network, solve, commit, reconstruct):
+    def _run_fit(self, X, y, sample_weight, network, solve, reconstruct, **commit):
         """Train with callbacks, check for divergence, then commit the results.
 
         ``solve(callbacks) -> state`` trains ``network``;
-        ``commit(network, state)`` sets the fitted attributes, all at once,
-        only when training succeeded; ``reconstruct() -> dict`` describes the
-        model during training, for the callbacks.
+        ``self._commit(network, state, **commit)`` sets the fitted attributes,
+        all at once, only when training succeeded; ``reconstruct() -> dict``
+        describes the model during training, for the callbacks.
         """
         ctx = self._callback_fit_ctx
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -105,7 +139,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             state.loss is not None and not np.isfinite(state.loss)
         ):
             raise ValueError(self._divergence_message())
-        commit(network, state)
+        self._commit(network, state, **commit)
         ctx.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
@@ -142,8 +176,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
 
     # --------------------------------------------------------- validation
     @staticmethod
-    def _split_validation(X, Y, sample_weight, *, fraction, stratify, rng,
-                          strict=True):  # fmt: skip
+    def _split_validation(X, Y, sample_weight, *, fraction, stratify, rng, strict=True):
         """Hold out ``fraction`` of the data: ``(X, Y, sw), (X_val, Y_val, sw_val)``.
 
         Stratified by ``stratify`` (None for a random split); when a class is
@@ -206,6 +239,18 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     def _interrupted(state):
         warnings.warn("Training interrupted by user.")
         state.interrupted = True
+
+    # ------------------------------------------------------------ predict
+    def _validate_X(self, X):
+        """The samples to predict, checked against the fitted model."""
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

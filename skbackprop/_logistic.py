@@ -1,6 +1,7 @@
 """LogisticRegressionGD: logistic regression as a network with no hidden layer."""
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 from types import SimpleNamespace
 
@@ -9,13 +10,12 @@ import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._base import BaseBackprop
 from ._callbacks import with_callbacks
@@ -333,31 +333,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         """
         return self._guarded_fit(X, y, sample_weight, None, incremental=False)
 
-    @available_if(BaseBackprop._check_partial_fit)
-    @with_callbacks
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Take one epoch of mini-batch steps on the given data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
-        classes : array-like of shape (n_classes,), default=None
-            Every class across the calls; required on the first call.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._guarded_fit(X, y, sample_weight, classes, incremental=True)
-
-    def _fit(self, X, y, sample_weight, classes, incremental):
+    def _fit(self, X, y, sample_weight, classes, *, incremental):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = incremental and hasattr(self, "classes_")
@@ -415,24 +391,30 @@ LayerPreconditioner`), which takes the correlations of the features out of
                 "loss_curve_": list(curve),
             }
 
-        def solve(callbacks):
-            if self.solver == "gd":
-                return self._fit_gd(network, X, Y, sample_weight, callbacks, curve)
-            return self._fit_stochastic(
-                network, X, Y, encoded, sample_weight, incremental, resume,
-                callbacks, curve,
-            )  # fmt: skip
+        if self.solver == "gd":
+            solve = partial(self._fit_gd, network, X, Y, sample_weight, curve=curve)
+        else:
+            solve = partial(
+                self._fit_stochastic,
+                network,
+                X,
+                Y,
+                encoded,
+                sample_weight,
+                incremental,
+                resume,
+                curve=curve,
+            )
+        return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
-        def commit(network, state):
-            self._state = state
-            self.coef_ = network.coefs[0].T.copy()
-            self.intercept_ = network.intercepts[0].copy()
-            self.n_iter_ = state.n_iter
-            self.loss_curve_ = state.loss_curve
-            self.validation_loss_curve_ = state.validation_loss_curve
-            self.validation_scores_ = state.validation_scores
-
-        return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
+    def _commit(self, network, state):
+        self._state = state
+        self.coef_ = network.coefs[0].T.copy()
+        self.intercept_ = network.intercepts[0].copy()
+        self.n_iter_ = state.n_iter
+        self.loss_curve_ = state.loss_curve
+        self.validation_loss_curve_ = state.validation_loss_curve
+        self.validation_scores_ = state.validation_scores
 
     def _set_classes(self, y, incremental, classes):
         old = getattr(self, "classes_", None)
@@ -457,7 +439,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return alpha, l1
 
     # ------------------------------------------------------------ solvers
-    def _fit_gd(self, network, X, Y, sample_weight, reporter, curve):
+    def _fit_gd(self, network, X, Y, sample_weight, reporter, *, curve):
         total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         alpha, l1 = self._penalties(total)
         n_coefs = network.n_coefs
@@ -560,9 +542,18 @@ LayerPreconditioner`), which takes the correlations of the features out of
         return X.shape[1] + 1 <= _PRECONDITION_MAX_COST * 4 * n_outputs
 
     def _fit_stochastic(
-        self, network, X, Y, encoded, sample_weight, incremental, resume, callbacks,
+        self,
+        network,
+        X,
+        Y,
+        encoded,
+        sample_weight,
+        incremental,
+        resume,
+        callbacks,
+        *,
         curve,
-    ):  # fmt: skip
+    ):
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
         resume = incremental and resume
@@ -571,12 +562,14 @@ LayerPreconditioner`), which takes the correlations of the features out of
         monitor = None
         if self.early_stopping:
             (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
-                X, Y, sample_weight,
+                X,
+                Y,
+                sample_weight,
                 fraction=self.validation_fraction,
                 stratify=encoded,
                 rng=rng,
                 strict=False,  # a class too small to stratify: split at random
-            )  # fmt: skip
+            )
             truth = Y_v.argmax(axis=1) if Y_v.shape[1] > 1 else Y_v[:, 0]
             monitor = self._validation(
                 X_v, Y_v, sw_v, truth, metric="loss", early_stopping=True
@@ -692,11 +685,7 @@ LayerPreconditioner`), which takes the correlations of the features out of
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, positive scores mean ``classes_[1]``.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-            reset=False,
-        )  # fmt: skip
+        X = self._validate_X(X)
         Z = logits(X, [self.coef_.T], [self.intercept_], [])
         Z = Z.astype(self.coef_.dtype, copy=False)
         return Z.ravel() if Z.shape[1] == 1 else Z

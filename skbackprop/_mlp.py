@@ -1,6 +1,7 @@
 """BackpropClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,7 +10,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -18,7 +18,6 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -440,34 +439,9 @@ default=None
             X, y, sample_weight, None, validation, incremental=False
         )
 
-    @available_if(BaseBackprop._check_partial_fit)
-    @with_callbacks
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Update the model with a single epoch over the given data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        classes : array of shape (n_classes,), default=None
-            All classes across the calls to partial_fit; required on the first
-            call (can be obtained with ``np.unique(y_all)``).
-
-        Returns
-        -------
-        self : object
-            Trained classifier.
-        """
-        return self._guarded_fit(
-            X, y, sample_weight, classes, (None,) * 3, incremental=True
-        )
-
-    def _fit(self, X, y, sample_weight, classes, validation, incremental):
+    def _fit(
+        self, X, y, sample_weight, classes, validation=(None,) * 3, *, incremental
+    ):
         hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         activations = _check_activations(self.activation, len(hidden))
         self._check_fit_arguments(validation, incremental)
@@ -490,8 +464,9 @@ default=None
         self._random_state = check_random_state(self.random_state)
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         out_activation = "softmax" if multiclass else "logistic"
-        network = self._make_network(layer_units, activations, out_activation, X.dtype,
-                                first_pass)  # fmt: skip
+        network = self._make_network(
+            layer_units, activations, out_activation, X.dtype, first_pass
+        )
         if first_pass:
             state = TrainingState()
         else:
@@ -511,36 +486,44 @@ default=None
                 **fitted,
             }
 
-        def solve(callbacks):
-            if self.solver == "lbfgs":
-                return self._fit_lbfgs(network, X, Y, sample_weight, state, callbacks)
-            return self._fit_stochastic(
-                network, X, Y, Y_bool, sample_weight, state, incremental,
-                validation, callbacks,
-            )  # fmt: skip
+        if self.solver == "lbfgs":
+            solve = partial(self._fit_lbfgs, network, X, Y, sample_weight, state)
+        else:
+            solve = partial(
+                self._fit_stochastic,
+                network,
+                X,
+                Y,
+                Y_bool,
+                sample_weight,
+                state,
+                incremental,
+                validation,
+            )
+        return self._run_fit(
+            X, y, sample_weight, network, solve, reconstruct, fitted=fitted
+        )
 
-        def commit(network, state):
-            self._network = network
-            self._state = state
-            self.coefs_ = network.coefs
-            self.intercepts_ = network.intercepts
-            for name, value in fitted.items():
-                setattr(self, name, value)
-            self.n_iter_ = state.n_iter
-            self.t_ = state.t
-            self.loss_ = state.loss
-            self.loss_curve_ = state.loss_curve
-            if self.solver != "lbfgs":
-                self.best_loss_ = state.best_loss
-                self.validation_scores_ = state.validation_scores
-                self.best_validation_score_ = state.best_validation_score
-                if state.validation_loss_curve is not None:
-                    self.validation_loss_curve_ = state.validation_loss_curve
-            if self.solver == "lbfgs" or state.validation_loss_curve is None:
-                # No validation set in this fit: drop an earlier fit's curve.
-                self.__dict__.pop("validation_loss_curve_", None)
-
-        return self._run_fit(X, y, sample_weight, network, solve, commit, reconstruct)
+    def _commit(self, network, state, fitted):
+        self._network = network
+        self._state = state
+        self.coefs_ = network.coefs
+        self.intercepts_ = network.intercepts
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        if self.solver != "lbfgs":
+            self.best_loss_ = state.best_loss
+            self.validation_scores_ = state.validation_scores
+            self.best_validation_score_ = state.best_validation_score
+            if state.validation_loss_curve is not None:
+                self.validation_loss_curve_ = state.validation_loss_curve
+        if self.solver == "lbfgs" or state.validation_loss_curve is None:
+            # No validation set in this fit: drop an earlier fit's curve.
+            self.__dict__.pop("validation_loss_curve_", None)
 
     def _check_fit_arguments(self, validation, incremental):
         X_val, y_val, sw_val = validation
@@ -753,14 +736,26 @@ default=None
                 )
             batch_size, shuffle = int(np.clip(self.batch_size, 1, n)), self.shuffle
         return MiniBatches(
-            X, Y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+            X,
+            Y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
             rng=self._random_state,
-        )  # fmt: skip
+        )
 
     def _fit_stochastic(
-        self, network, X, Y, Y_bool, sample_weight, state, incremental, validation,
+        self,
+        network,
+        X,
+        Y,
+        Y_bool,
+        sample_weight,
+        state,
+        incremental,
+        validation,
         callbacks,
-    ):  # fmt: skip
+    ):
         optimizer = self._reusable_optimizer(network, incremental)
         if optimizer is None:
             optimizer = self._make_optimizer(network)
@@ -772,11 +767,13 @@ default=None
             monitor = self._user_validation(X_val, y_val, sw_val, X.dtype, metric)
         elif self.early_stopping:
             (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
-                X, Y, sample_weight,
+                X,
+                Y,
+                sample_weight,
                 fraction=self.validation_fraction,
                 stratify=Y_bool if Y.shape[1] == 1 else None,
                 rng=self._random_state,
-            )  # fmt: skip
+            )
             y_v = self._label_binarizer.inverse_transform(Y_v)
             monitor = self._validation(
                 X_v, Y_v, sw_v, y_v, metric=metric, early_stopping=True
@@ -835,9 +832,13 @@ default=None
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
         return self._validation(
-            X_val, Y_val, sw_val, y_val, metric=metric,
+            X_val,
+            Y_val,
+            sw_val,
+            y_val,
+            metric=metric,
             early_stopping=self.early_stopping,
-        )  # fmt: skip
+        )
 
     def _validation_score(self, y_true, output, sample_weight):
         """Accuracy of the network's output (probabilities) on ``y_true``."""
@@ -847,11 +848,7 @@ default=None
 
     # -------------------------------------------------------------- predict
     def _logits(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-            reset=False,
-        )  # fmt: skip
+        X = self._validate_X(X)
         activations = _check_activations(self.activation, len(self.coefs_) - 1)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = logits(X, self.coefs_, self.intercepts_, activations)

@@ -214,8 +214,9 @@ class MiniBatches:
         Draws the orders; needed with ``shuffle``.
     """
 
-    def __init__(self, X, Y, sample_weight=None, *, batch_size=200, shuffle=True,
-                 rng=None):  # fmt: skip
+    def __init__(
+        self, X, Y, sample_weight=None, *, batch_size=200, shuffle=True, rng=None
+    ):
         self.n_samples = X.shape[0]
         self.batch_size = min(max(int(batch_size), 1), self.n_samples)
         self.shuffle = shuffle
@@ -279,8 +280,19 @@ def _count_no_improvement(state, tol, monitor):
     return False
 
 
-def train(network, optimizer, batches, state, *, schedule, stopping, alpha=0.0,
-          monitor=None, callbacks=None, verbose=False):  # fmt: skip
+def train(
+    network,
+    optimizer,
+    batches,
+    state,
+    *,
+    schedule,
+    stopping,
+    alpha=0.0,
+    monitor=None,
+    callbacks=None,
+    verbose=False,
+):
     """Train for up to ``stopping.max_iter`` epochs with ``MLPClassifier``'s rules.
 
     Parameters

@@ -57,21 +57,32 @@ def run(losses, *, stopping=None, schedule="constant", monitor=None, n=4, **kw):
     """Train a scripted network on one batch per epoch (a call = an epoch)."""
     net = ScriptedNetwork(losses)
     opt = CountingOptimizer(net.params)
-    batches = MiniBatches(np.zeros((n, 1)), np.zeros((n, 1)), batch_size=n,
-                          shuffle=False)  # fmt: skip
-    stopping = stopping or StoppingRule(max_iter=len(losses), tol=1e-3,
-                                        n_iter_no_change=2)  # fmt: skip
+    batches = MiniBatches(
+        np.zeros((n, 1)), np.zeros((n, 1)), batch_size=n, shuffle=False
+    )
+    stopping = stopping or StoppingRule(
+        max_iter=len(losses), tol=1e-3, n_iter_no_change=2
+    )
     schedule = SCHEDULES[schedule](opt.learning_rate)
-    state = train(net, opt, batches, TrainingState(), schedule=schedule,
-                  stopping=stopping, monitor=monitor, **kw)  # fmt: skip
+    state = train(
+        net,
+        opt,
+        batches,
+        TrainingState(),
+        schedule=schedule,
+        stopping=stopping,
+        monitor=monitor,
+        **kw,
+    )
     return state, net
 
 
 # ------------------------------------------------------------- MiniBatches
 def test_minibatches_visit_every_row_once_per_epoch_in_batches():
     X = np.arange(10.0)[:, None]
-    batches = MiniBatches(X, X * 2, np.ones(10), batch_size=4,
-                          rng=np.random.RandomState(0))  # fmt: skip
+    batches = MiniBatches(
+        X, X * 2, np.ones(10), batch_size=4, rng=np.random.RandomState(0)
+    )
     for _ in range(3):
         sizes, rows = [], []
         for X_b, Y_b, sw_b in batches:
@@ -115,8 +126,10 @@ def test_minibatches_reuse_their_buffers_and_gather_sparse_rows():
     (a, _, _), (b, _, _) = list(batches)
     assert a is b  # one buffer per batch size, refilled
     S = sp.csr_matrix(X)
-    rows = [X_b for X_b, _, _ in MiniBatches(S, X, batch_size=4,
-                                             rng=np.random.RandomState(0))]  # fmt: skip
+    rows = [
+        X_b
+        for X_b, _, _ in MiniBatches(S, X, batch_size=4, rng=np.random.RandomState(0))
+    ]
     assert all(sp.issparse(r) for r in rows)
     assert sorted(np.vstack([r.toarray() for r in rows])[:, 0]) == list(X[:, 0])
 
@@ -124,8 +137,9 @@ def test_minibatches_reuse_their_buffers_and_gather_sparse_rows():
 # --------------------------------------------------------------- run_epoch
 def test_run_epoch_averages_batch_losses_by_batch_size():
     net = ScriptedNetwork([1.0, 4.0])
-    batches = MiniBatches(np.zeros((3, 1)), np.zeros((3, 1)), batch_size=2,
-                          shuffle=False)  # fmt: skip
+    batches = MiniBatches(
+        np.zeros((3, 1)), np.zeros((3, 1)), batch_size=2, shuffle=False
+    )
     loss = run_epoch(net, CountingOptimizer(net.params), batches, alpha=0.5)
     assert loss == pytest.approx((1.0 * 2 + 4.0 * 1) / 3)
     assert net.params[0] == 2  # one step per batch
@@ -173,17 +187,21 @@ def test_max_iter_warns_unless_told_not_to():
         run(losses, stopping=StoppingRule(max_iter=3, n_iter_no_change=10))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        state, _ = run(losses, stopping=StoppingRule(1, n_iter_no_change=10,
-                                                     warn=False))  # fmt: skip
+        state, _ = run(
+            losses, stopping=StoppingRule(1, n_iter_no_change=10, warn=False)
+        )
     assert state.n_iter == 1
 
 
 def test_a_plateau_lowers_the_learning_rate_before_stopping(capsys):
     # adaptive: divide by 5 (0.1 -> 0.02 -> 0.004 ...) until below 1e-6
     losses = [5.0] * 40
-    state, _ = run(losses, schedule="adaptive", verbose=True,
-                   stopping=StoppingRule(max_iter=40, tol=1e-3,
-                                         n_iter_no_change=2))  # fmt: skip
+    state, _ = run(
+        losses,
+        schedule="adaptive",
+        verbose=True,
+        stopping=StoppingRule(max_iter=40, tol=1e-3, n_iter_no_change=2),
+    )
     out = capsys.readouterr().out
     assert "Setting learning rate to 0.020000" in out
     assert "Learning rate too small. Stopping." in out
@@ -207,8 +225,14 @@ def test_the_learning_rate_carries_over_in_the_state():
     opt = CountingOptimizer(net.params, learning_rate=0.5)
     state = TrainingState(learning_rate=0.25)
     batches = MiniBatches(np.zeros((2, 1)), np.zeros((2, 1)), shuffle=False)
-    train(net, opt, batches, state, schedule=SCHEDULES["constant"](0.5),
-          stopping=StoppingRule(1, warn=False))  # fmt: skip
+    train(
+        net,
+        opt,
+        batches,
+        state,
+        schedule=SCHEDULES["constant"](0.5),
+        stopping=StoppingRule(1, warn=False),
+    )
     assert opt.learning_rate == 0.25  # a continued run keeps its rate
     assert state.t == 2 and state.schedule_epoch == 1
 
@@ -242,9 +266,12 @@ def test_a_monitor_of_the_loss_keeps_the_lowest():
 
 def test_a_monitor_that_does_not_decide_is_only_recorded(capsys):
     monitor = scripted_validation([0.1, 0.2, 0.3, 0.4], early_stopping=False)
-    state, net = run([4.0, 3.0, 2.0, 1.0], monitor=monitor, verbose=True,
-                     stopping=StoppingRule(4, n_iter_no_change=2,
-                                           warn=False))  # fmt: skip
+    state, net = run(
+        [4.0, 3.0, 2.0, 1.0],
+        monitor=monitor,
+        verbose=True,
+        stopping=StoppingRule(4, n_iter_no_change=2, warn=False),
+    )
     assert state.validation_scores == [0.1, 0.2, 0.3, 0.4]
     assert state.best_loss == 1.0  # the training loss decides
     assert net.params[0] == 4.0  # nothing restored
@@ -275,9 +302,14 @@ def test_non_finite_parameters_are_divergence():
     opt.update = lambda grad: net.params.fill(np.inf)
     batches = MiniBatches(np.zeros((2, 1)), np.zeros((2, 1)), shuffle=False)
     with pytest.raises(TrainingDiverged, match="parameters became non-finite"):
-        train(net, opt, batches, TrainingState(),
-              schedule=SCHEDULES["constant"](0.1),
-              stopping=StoppingRule(1, warn=False))  # fmt: skip
+        train(
+            net,
+            opt,
+            batches,
+            TrainingState(),
+            schedule=SCHEDULES["constant"](0.1),
+            stopping=StoppingRule(1, warn=False),
+        )
 
 
 def test_an_interrupt_ends_training_with_a_warning():
@@ -293,8 +325,9 @@ def test_an_interrupt_ends_training_with_a_warning():
 
 
 def test_training_state_copy_does_not_share_curves():
-    state = TrainingState(loss_curve=[1.0], validation_scores=[0.5],
-                          validation_loss_curve=[0.7])  # fmt: skip
+    state = TrainingState(
+        loss_curve=[1.0], validation_scores=[0.5], validation_loss_curve=[0.7]
+    )
     new = state.copy()
     new.loss_curve.append(2.0)
     new.validation_scores.append(0.6)
