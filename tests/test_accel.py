@@ -7,6 +7,7 @@ NumPy scalars (the reference sources, checked with or without Numba) and
 compiled by Numba. Whole fits are then compared with the kernels on and off.
 """
 
+import pickle
 import sys
 import warnings
 
@@ -27,6 +28,7 @@ from skbackprop.core import (
     Network,
     accel,
     activations,
+    ops,
 )
 
 DTYPES = [np.float32, np.float64]
@@ -436,6 +438,66 @@ def test_warm_up_does_nothing_when_off(monkeypatch):
     monkeypatch.setitem(accel._state, "kernels", None)
     assert accel.warm_up() is False
     assert accel._state["kernels"] is None
+
+
+# ------------------------------------------------- ops: where a pass is chosen
+def test_ops_run_numpy_on_what_the_kernels_decline(engine):
+    rng = np.random.default_rng(31)
+    Z0 = rng.normal(size=(6, 8))
+    b = rng.normal(size=4)
+    Z = Z0.copy()[:, ::2]  # strided: the kernels take C-contiguous arrays only
+    assert not accel.add_bias_activate(Z, b, "relu")
+    ops.add_bias_activate(Z, b, "relu")
+    expected = Z0[:, ::2] + b
+    np.maximum(expected, 0, out=expected)
+    assert_same_bits(Z, expected)
+    d0 = rng.normal(size=(6, 4))
+    d = d0.copy()
+    ops.activation_derivative(Z, d, "tanh")  # no kernel for tanh
+    assert_same_bits(d, DERIVATIVES["tanh"](Z, d0.copy()))
+    out = np.empty(1)
+    ops.bias_gradient(Z0[:, :1].copy(), out)  # one column: NumPy's pairwise sum
+    assert_same_bits(out, np.add.reduce(Z0[:, :1], axis=0))
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam", "finish"])
+def test_ops_scratch_only_for_numpy(engine, kind):
+    """The kernels allocate nothing; NumPy's chunk buffers hold <= 65536 values."""
+    n = 70000
+    params, grad = np.zeros(n), np.ones(n)
+
+    def step(workspace):
+        if kind == "sgd":
+            ops.sgd_step(params, grad, np.zeros(n), 0.1, 0.9, True, workspace)
+        elif kind == "adam":
+            ops.adam_step(
+                params, grad, np.zeros(n), np.zeros(n), 0.9, 0.999, 1e-3, 1e-8,
+                workspace,
+            )  # fmt: skip
+        else:
+            ops.finish_gradient(grad.copy(), params, n - 10, 1e-4, 3.0, workspace)
+
+    compiled = ops.Workspace()
+    step(compiled)
+    assert not compiled._arrays
+    numpy = ops.Workspace()
+    with accel.enabled(False):
+        step(numpy)
+        arrays = dict(numpy._arrays)
+        step(numpy)  # reused, not allocated again
+    sizes = {name: a.size for (name, _, _), a in numpy._arrays.items()}
+    assert (
+        sizes
+        == {
+            "sgd": {"step": n},
+            "adam": {"tmp": n, "update": 65536},
+            "finish": {"penalty": 65536},
+        }[kind]
+    )
+    assert all(a is numpy._arrays[key] for key, a in arrays.items())
+    assert repr(numpy) == f"Workspace({sorted(sizes)})"
+    # scratch space is not state: a pickled workspace comes back empty
+    assert not pickle.loads(pickle.dumps(numpy))._arrays
 
 
 # ----------------------------------------------------------- the switch

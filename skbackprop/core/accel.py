@@ -28,16 +28,16 @@ code runs. The kernels compile on first use (and are cached on disk).
 The kernels' Python sources below are the reference: run uncompiled on NumPy
 scalars they give the same results, which the tests check even without Numba.
 
-The core never calls these entry points itself: it asks
-:mod:`~skbackprop.core.ops` for a pass, and ops runs the kernel when its entry
-point here takes the arrays, the NumPy code otherwise. This module holds the
-kernels and the switch.
+This module holds the kernels, their entry points and the switch. Only
+:mod:`~skbackprop.core.ops` calls the entry points: the network, the losses
+and the optimizers ask it for a pass, and it runs the kernel when the entry
+point takes the arrays, its NumPy code otherwise.
 
 Examples
 --------
 Each entry point does its work and returns True, or returns False and leaves
-the work to the NumPy code of :mod:`~skbackprop.core.ops`, which runs either
-way and gives the same bits:
+the work to the NumPy code of :mod:`~skbackprop.core.ops`, which gives the same
+bits:
 
 >>> import numpy as np
 >>> from skbackprop.core import accel, ops

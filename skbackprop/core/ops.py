@@ -61,8 +61,9 @@ class Workspace:
     --------
     >>> import numpy as np
     >>> workspace = Workspace()
-    >>> tmp = workspace.array("tmp", (3,), np.float32)
-    >>> workspace.array("tmp", (3,), np.float32) is tmp
+    >>> float32 = np.dtype(np.float32)
+    >>> tmp = workspace.array("tmp", (3,), float32)
+    >>> workspace.array("tmp", (3,), float32) is tmp
     True
     """
 
