@@ -479,13 +479,13 @@ def test_ops_scratch_only_for_numpy(engine, kind):
 
     compiled = ops.Workspace()
     step(compiled)
-    assert not compiled._arrays
+    assert not compiled
     numpy = ops.Workspace()
     with accel.enabled(False):
         step(numpy)
-        arrays = dict(numpy._arrays)
+        arrays = dict(numpy)
         step(numpy)  # reused, not allocated again
-    sizes = {name: a.size for (name, _, _), a in numpy._arrays.items()}
+    sizes = {name: a.size for (name, _, _), a in numpy.items()}
     assert (
         sizes
         == {
@@ -494,10 +494,10 @@ def test_ops_scratch_only_for_numpy(engine, kind):
             "finish": {"penalty": 65536},
         }[kind]
     )
-    assert all(a is numpy._arrays[key] for key, a in arrays.items())
+    assert all(a is numpy[key] for key, a in arrays.items())
     assert repr(numpy) == f"Workspace({sorted(sizes)})"
     # scratch space is not state: a pickled workspace comes back empty
-    assert not pickle.loads(pickle.dumps(numpy))._arrays
+    assert not pickle.loads(pickle.dumps(numpy))
 
 
 # ----------------------------------------------------------- the switch

@@ -49,56 +49,49 @@ from .activations import ACTIVATIONS, DERIVATIVES, row_max, row_sum
 _CHUNK = 65536
 
 
-class Workspace:
+class Workspace(dict):
     """Named scratch arrays, allocated on first request and then reused.
 
-    The NumPy code of a pass asks for its scratch space by name; the kernels
-    need none, so with the kernels on nothing is ever allocated. An array is
-    allocated again only if a request's shape or dtype changes. Scratch space
-    is never state: a pickled workspace comes back empty.
+    ``workspace[name, shape, dtype]`` is the scratch array ``name`` (its
+    contents undefined), allocated the first time it is asked for: a plain
+    dictionary look-up afterwards, cheap enough for every step. The NumPy
+    code of a pass asks for its scratch space so; the kernels need none, so
+    with the kernels on nothing is ever allocated. Each name holds one array:
+    asking for another shape or dtype replaces it. Scratch space is never
+    state: a pickled or copied workspace comes back empty.
 
     Examples
     --------
     >>> import numpy as np
     >>> workspace = Workspace()
     >>> float32 = np.dtype(np.float32)
-    >>> tmp = workspace.array("tmp", (3,), float32)
-    >>> workspace.array("tmp", (3,), float32) is tmp
+    >>> tmp = workspace["tmp", (3,), float32]
+    >>> workspace["tmp", (3,), float32] is tmp
     True
+    >>> workspace
+    Workspace(['tmp'])
     """
 
-    __slots__ = ("_arrays",)
+    __slots__ = ()
 
-    def __init__(self):
-        self._arrays = {}
-
-    def array(self, name, shape, dtype):
-        """The scratch array ``name`` of ``shape`` and ``dtype`` (uninitialised).
-
-        Parameters
-        ----------
-        name : str
-            What the array is for; one array per name.
-        shape : tuple of int
-        dtype : numpy.dtype
-
-        Returns
-        -------
-        array : ndarray
-        """
-        arrays = self._arrays
-        a = arrays.get((name, shape, dtype))  # one look-up: this runs every step
-        if a is None:
-            for key in [key for key in arrays if key[0] == name]:
-                del arrays[key]  # one array per name: drop the outgrown one
-            a = arrays[name, shape, dtype] = np.empty(shape, dtype)
+    def __missing__(self, key):
+        name, shape, dtype = key
+        for old in [old for old in self if old[0] == name]:
+            del self[old]  # one array per name: drop the outgrown one
+        a = self[key] = np.empty(shape, dtype)
         return a
 
     def __reduce__(self):
         return type(self), ()
 
+    def __copy__(self):
+        return type(self)()
+
+    def __deepcopy__(self, memo):
+        return type(self)()
+
     def __repr__(self):
-        return f"Workspace({sorted(name for name, _, _ in self._arrays)})"
+        return f"Workspace({sorted(name for name, _, _ in self)})"
 
 
 # ------------------------------------------------------------ forward pass
@@ -247,7 +240,7 @@ def finish_gradient(grad, params, n_coefs, alpha, scale, workspace):
     if accel.finish_gradient(grad, params, n_coefs, alpha, scale):
         return
     if alpha:
-        scratch = workspace.array("penalty", (min(n_coefs, _CHUNK),), grad.dtype)
+        scratch = workspace["penalty", (min(n_coefs, _CHUNK),), grad.dtype]
         c = max(scratch.size, 1)
         for i in range(0, n_coefs, c):
             j = min(i + c, n_coefs)
@@ -278,7 +271,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, workspac
     """
     if accel.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
         return
-    tmp = workspace.array("step", params.shape, params.dtype)
+    tmp = workspace["step", params.shape, params.dtype]
     np.multiply(grad, learning_rate, out=tmp)  # tmp = lr * grad
     if momentum == 0:
         params -= tmp
@@ -313,8 +306,8 @@ def adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon, workspace):
     """
     if accel.adam_step(params, grad, m, v, beta_1, beta_2, step, epsilon):
         return
-    tmp = workspace.array("tmp", params.shape, params.dtype)
-    upd = workspace.array("update", (min(m.size, _CHUNK),), m.dtype)
+    tmp = workspace["tmp", params.shape, params.dtype]
+    upd = workspace["update", (min(m.size, _CHUNK),), m.dtype]
     np.multiply(grad, 1 - beta_1, out=tmp)
     m *= beta_1
     m += tmp
