@@ -197,13 +197,12 @@ def sgd_time_to_target(X, y, C, sw, f_opt, target=1e-3):
 # ------------------------------------------------------- solver comparison
 def count_evaluations(X, y, C, sw):
     """Gradient evaluations of the core solvers to the default stopping rule."""
-    from skbackprop.core.proximal import (
+    from skbackprop._curvature import (
         LOG_LOSS_CURVATURE,
         LayerPreconditioner,
-        fista,
         gram_eigenvalue,
-        spectral_gradient,
     )
+    from skbackprop.core.proximal import fista, spectral_gradient
 
     model = LogisticRegressionGD(C=C)
     classes = np.unique(y)

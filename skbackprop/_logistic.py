@@ -109,9 +109,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         (:func:`~skbackprop.core.proximal.spectral_gradient`). Without an L1
         part, and when the features' Gram matrix is cheap (``n_features + 1
         <= 80 * n_outputs``), its steps are taken in the metric of the
-        Hessian's upper bound (:class:`~skbackprop.core.proximal.\
-LayerPreconditioner`), which takes the correlations of the features out of
-        the problem. It runs to the precision ``tol`` asks for.
+        Hessian's upper bound (the features' weighted Gram matrix times the
+        log-loss's largest curvature), which takes the correlations of the
+        features out of the problem. It runs to the precision ``tol`` asks for.
         ``"sgd"``: mini-batch stochastic gradient descent with Nesterov
         momentum 0.9; ``"adam"``: mini-batch Adam. After every epoch they
         evaluate the exact objective, forget the momentum when it went up

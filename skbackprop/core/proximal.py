@@ -522,16 +522,3 @@ class ProximalL1:
             f"{type(self).__name__}({self.optimizer!r}, {self.strength!r}, "
             f"{self.part!r})"
         )
-
-
-# What only LogisticRegressionGD uses lives in skbackprop._curvature.
-# Temporary: its former names here, until every importer uses that module.
-_MOVED_TO_CURVATURE = ("LOG_LOSS_CURVATURE", "LayerPreconditioner", "gram_eigenvalue")
-
-
-def __getattr__(name):
-    if name in _MOVED_TO_CURVATURE:
-        from .. import _curvature
-
-        return getattr(_curvature, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
