@@ -159,9 +159,10 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        if self.class_weight is None:
+        class_weight = getattr(self, "class_weight", None)  # classifiers only
+        if class_weight is None:
             return sample_weight
-        if incremental and self.class_weight == "balanced":
+        if incremental and class_weight == "balanced":
             raise ValueError(
                 "class_weight 'balanced' is not supported for partial_fit: the "
                 "class frequencies of the whole data are unknown. Compute the "
@@ -169,7 +170,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             )
         counted = sample_weight if self._balanced_counts_sample_weight else None
         weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=counted
+            class_weight, classes=self.classes_, y=y, sample_weight=counted
         ).astype(X.dtype)
         per_sample = weights[np.searchsorted(self.classes_, y)]
         return per_sample if sample_weight is None else per_sample * sample_weight

@@ -68,7 +68,407 @@ def _check_activations(activation, n_hidden):
     return names
 
 
-class BackpropClassifier(ClassifierMixin, BaseBackprop):
+class BaseMultilayerPerceptron(BaseBackprop):
+    """What the multilayer perceptrons share: network, solvers, training.
+
+    The fit of a network with hidden layers, whatever its targets: the
+    network (with ``MLPClassifier``'s initialisation), L-BFGS, the stochastic
+    solvers with their schedules and validation set, and the output-layer
+    logits. A subclass says how it encodes targets (``_encode``,
+    ``_encode_validation``, ``_decode``), which output activation it uses
+    (``_out_activation``), how it scores a validation set
+    (``_validation_score``), and what it predicts.
+    """
+
+    _full_batch_solver = "lbfgs"
+    _partial_fit_unavailable = (
+        "partial_fit is only available for stochastic optimizers. "
+        "{solver} is not stochastic."
+    )
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions(set(SCHEDULES) | {"plateau"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions(set(INITIALIZERS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "lr_decay": [Interval(Real, 0, 1, closed="neither")],
+        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def _fit(
+        self, X, y, sample_weight, classes, validation=(None,) * 3, *, incremental
+    ):
+        hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        activations = _check_activations(self.activation, len(hidden))
+        self._check_fit_arguments(validation, incremental)
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y, Y, stratify = self._encode(X, y, classes, incremental, first_pass)
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        n_outputs = Y.shape[1]
+        layer_units = [X.shape[1], *hidden, n_outputs]
+        self._random_state = check_random_state(self.random_state)
+        out_activation = self._out_activation()
+        network = self._make_network(
+            layer_units, activations, out_activation, X.dtype, first_pass
+        )
+        if first_pass:
+            state = TrainingState()
+        else:
+            state = getattr(self, "_state", None)
+            state = TrainingState() if state is None else state.copy()
+        fitted = {
+            "n_outputs_": n_outputs,
+            "n_layers_": len(layer_units),
+            "out_activation_": out_activation,
+        }
+
+        def reconstruct():
+            return {
+                "coefs_": [c.copy() for c in network.coefs],
+                "intercepts_": [b.copy() for b in network.intercepts],
+                "loss_curve_": list(state.loss_curve),
+                **fitted,
+            }
+
+        if self.solver == "lbfgs":
+            solve = partial(self._fit_lbfgs, network, X, Y, sample_weight, state)
+        else:
+            solve = partial(
+                self._fit_stochastic,
+                network,
+                X,
+                Y,
+                stratify,
+                sample_weight,
+                state,
+                incremental,
+                validation,
+            )
+        return self._run_fit(
+            X, y, sample_weight, network, solve, reconstruct, fitted=fitted
+        )
+
+    def _commit(self, network, state, fitted):
+        self._network = network
+        self._state = state
+        self.coefs_ = network.coefs
+        self.intercepts_ = network.intercepts
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        if self.solver != "lbfgs":
+            self.best_loss_ = state.best_loss
+            self.validation_scores_ = state.validation_scores
+            self.best_validation_score_ = state.best_validation_score
+            if state.validation_loss_curve is not None:
+                self.validation_loss_curve_ = state.validation_loss_curve
+        if self.solver == "lbfgs" or state.validation_loss_curve is None:
+            # No validation set in this fit: drop an earlier fit's curve.
+            self.__dict__.pop("validation_loss_curve_", None)
+
+    def _check_fit_arguments(self, validation, incremental):
+        X_val, y_val, sw_val = validation
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError("dropout needs a stochastic solver, not 'lbfgs'.")
+        if X_val is None and (y_val is not None or sw_val is not None):
+            raise ValueError("y_val and sample_weight_val need X_val.")
+        if X_val is not None and y_val is None:
+            raise ValueError("X_val needs y_val.")
+        if X_val is not None and self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' does not use a validation set: pass X_val only "
+                "with the stochastic solvers ('adam', 'sgd', 'gd')."
+            )
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+    def _make_network(
+        self, layer_units, activations, out_activation, dtype, first_pass
+    ):
+        """The network to train: a new one, or a copy of the fitted one to continue."""
+        old = getattr(self, "_network", None)
+        if (
+            not first_pass
+            and old is not None
+            and old.layer_sizes == layer_units
+            and old.dtype == dtype
+            and old.activations == activations
+            and old.loss.name == self.loss
+        ):
+            network = old.copy()  # shares scratch buffers with the old one
+        else:
+            network = Network(
+                layer_units, activations, self.loss, out_activation, dtype=dtype
+            )
+        network.set_dropout(0.0, None)  # a stochastic fit with dropout sets its own
+        if first_pass:
+            # MLPClassifier initialises the output layer for the hidden
+            # activation, not for the output one: draw its weights.
+            if activations:
+                last = activations[-1]
+            elif isinstance(self.activation, str):
+                last = self.activation
+            else:
+                last = out_activation
+            network.initialize(
+                self._random_state, self.init, activations=[*activations, last]
+            )
+        else:
+            if [c.shape for c in self.coefs_] != network.shapes:
+                raise ValueError(
+                    "The network's shape changed since the last fit: "
+                    f"{[c.shape for c in self.coefs_]} vs {network.shapes}. Use "
+                    "warm_start=False to train a new network."
+                )
+            network.set_weights(self.coefs_, self.intercepts_)
+        return network
+
+    def _divergence_hint(self):
+        if self.solver == "lbfgs":
+            return "Scale the input data (e.g. StandardScaler) or increase alpha."
+        return (
+            f"Lower the learning rate (learning_rate_init="
+            f"{self.learning_rate_init!r}) or scale the input data."
+        )
+
+    def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
+        state.loss_curve = list(state.loss_curve)
+        n_before = len(state.loss_curve)  # a warm start continues the curve
+        alpha = self.alpha
+
+        def fun_and_grad(x):
+            return network.fun_and_grad(x, X, Y, sample_weight, alpha)
+
+        # Until L-BFGS accepts a step, the best weights are the starting ones.
+        best, stopped = {"x": network.params.copy()}, []
+
+        def record(intermediate_result):
+            best["x"] = intermediate_result.x.copy()  # the last accepted iterate
+            state.loss_curve.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(
+                    f"Iteration {len(state.loss_curve)}, "
+                    f"loss = {intermediate_result.fun:.8f}"
+                )
+            stop = reporter.end()
+            reporter.begin()
+            if stop:
+                stopped.append(True)
+                raise StopIteration  # a callback asked to stop
+
+        reporter.begin()
+        try:
+            result = lbfgs(
+                fun_and_grad,
+                network.params,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                callback=record,
+            )
+        except KeyboardInterrupt:
+            # The parameters may hold a line-search trial point: go back to
+            # the last iterate L-BFGS accepted (or to the start).
+            np.copyto(network.params, best["x"], casting="same_kind")
+            self._interrupted(state)
+            state.n_iter = len(state.loss_curve) - n_before
+            state.loss = state.loss_curve[-1] if state.loss_curve else None
+            return state
+        finally:
+            reporter.close()
+        if stopped:  # a callback stopped it: not a convergence failure
+            state.n_iter = int(result.nit)
+        else:
+            state.n_iter = _lbfgs_n_iter(result, self.max_iter)
+        state.loss = float(result.fun)
+        return state
+
+    def _make_optimizer(self, network):
+        if self.solver == "adam":
+            return Adam(
+                network.params,
+                self.learning_rate_init,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+            )
+        return SGD(
+            network.params,
+            self.learning_rate_init,
+            self.momentum,
+            self.nesterovs_momentum,
+        )
+
+    def _make_schedule(self):
+        name, lr = self.learning_rate, self.learning_rate_init
+        if self.solver == "adam" and name in _SGD_ONLY_SCHEDULES:
+            name = "constant"
+        if name == "invscaling":
+            return SCHEDULES[name](lr, self.power_t)
+        if name == "adaptive":
+            return SCHEDULES[name](lr)
+        if name == "plateau":
+            return SCHEDULES["adaptive"](lr, factor=1.0 / self.lr_decay)
+        if name == "step":
+            return SCHEDULES[name](lr, self.lr_step_size, self.lr_decay)
+        if name == "cosine":
+            return SCHEDULES[name](lr, self.max_iter)
+        return SCHEDULES["constant"](lr)
+
+    def _batches(self, X, Y, sample_weight):
+        n = X.shape[0]
+        if self.solver == "gd":
+            batch_size, shuffle = n, False
+        elif self.batch_size == "auto":
+            batch_size, shuffle = min(200, n), self.shuffle
+        else:
+            if self.batch_size > n:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size, shuffle = int(np.clip(self.batch_size, 1, n)), self.shuffle
+        return MiniBatches(
+            X,
+            Y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            rng=self._random_state,
+        )
+
+    def _fit_stochastic(
+        self,
+        network,
+        X,
+        Y,
+        stratify,
+        sample_weight,
+        state,
+        incremental,
+        validation,
+        callbacks,
+    ):
+        optimizer = self._reusable_optimizer(network, incremental)
+        if optimizer is None:
+            optimizer = self._make_optimizer(network)
+            state.learning_rate = None  # a new optimizer starts at the initial rate
+        X_val, y_val, sw_val = validation
+        metric = "loss" if self.early_stopping_metric == "loss" else "score"
+        monitor = None
+        if X_val is not None:
+            monitor = self._user_validation(X_val, y_val, sw_val, X.dtype, metric)
+        elif self.early_stopping:
+            (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
+                X,
+                Y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                stratify=stratify,
+                rng=self._random_state,
+            )
+            monitor = self._validation(
+                X_v, Y_v, sw_v, self._decode(Y_v), metric=metric, early_stopping=True
+            )
+        if self.dropout > 0:
+            rng = np.random.default_rng(self._random_state.randint(2**31))
+            network.set_dropout(self.dropout, rng)
+        self._train(
+            network,
+            optimizer,
+            self._batches(X, Y, sample_weight),
+            state,
+            schedule=self._make_schedule(),
+            stopping=StoppingRule(
+                1 if incremental else self.max_iter,
+                self.tol,
+                self.n_iter_no_change,
+                warn=not incremental,
+            ),
+            alpha=self.alpha,
+            monitor=monitor,
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
+        self._optimizer = optimizer
+        return state
+
+    def _user_validation(self, X_val, y_val, sw_val, dtype, metric):
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=dtype,
+            reset=False,
+        )
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        Y_val = self._encode_validation(y_val, dtype)
+        if sw_val is not None:
+            sw_val = _check_sample_weight(
+                sw_val, X_val, dtype=dtype, ensure_non_negative=True
+            )
+        return self._validation(
+            X_val,
+            Y_val,
+            sw_val,
+            y_val,
+            metric=metric,
+            early_stopping=self.early_stopping,
+        )
+
+    # -------------------------------------------------------------- predict
+    def _logits(self, X):
+        X = self._validate_X(X)
+        activations = _check_activations(self.activation, len(self.coefs_) - 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = logits(X, self.coefs_, self.intercepts_, activations)
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's output overflowed: the input values are too large "
+                "for the weights. Scale the input data as it was for training."
+            )
+        return Z
+
+
+class BackpropClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron classifier trained by backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -281,52 +681,11 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
     (2, 3)
     """
 
-    _full_batch_solver = "lbfgs"
-    _partial_fit_unavailable = (
-        "partial_fit is only available for stochastic optimizers. "
-        "{solver} is not stochastic."
-    )
-
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions(set(SCHEDULES) | {"plateau"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        **BaseMultilayerPerceptron._parameter_constraints,
         "loss": [StrOptions({"log_loss", "squared_error"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "init": [StrOptions(set(INITIALIZERS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
         "early_stopping_metric": [StrOptions({"accuracy", "loss"})],
-        "lr_decay": [Interval(Real, 0, 1, closed="neither")],
-        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -439,156 +798,43 @@ default=None
             X, y, sample_weight, None, validation, incremental=False
         )
 
-    def _fit(
-        self, X, y, sample_weight, classes, validation=(None,) * 3, *, incremental
-    ):
-        hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        activations = _check_activations(self.activation, len(hidden))
-        self._check_fit_arguments(validation, incremental)
+    def _encode(self, X, y, classes, incremental, first_pass):
+        """Validate the data; return ``X, y``, the indicator targets and strata."""
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         Y_bool = self._label_binarizer.transform(y).astype(bool)
-        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
-        Y = Y_bool.astype(X.dtype)
-        n_outputs = Y.shape[1]
-        layer_units = [X.shape[1], *hidden, n_outputs]
-        self._random_state = check_random_state(self.random_state)
+        stratify = Y_bool if Y_bool.shape[1] == 1 else None
+        return X, y, Y_bool.astype(X.dtype), stratify
+
+    def _out_activation(self):
         multiclass = self._label_binarizer.y_type_ == "multiclass"
-        out_activation = "softmax" if multiclass else "logistic"
-        network = self._make_network(
-            layer_units, activations, out_activation, X.dtype, first_pass
-        )
-        if first_pass:
-            state = TrainingState()
-        else:
-            state = getattr(self, "_state", None)
-            state = TrainingState() if state is None else state.copy()
-        fitted = {
-            "n_outputs_": n_outputs,
-            "n_layers_": len(layer_units),
-            "out_activation_": out_activation,
-        }
+        return "softmax" if multiclass else "logistic"
 
-        def reconstruct():
-            return {
-                "coefs_": [c.copy() for c in network.coefs],
-                "intercepts_": [b.copy() for b in network.intercepts],
-                "loss_curve_": list(state.loss_curve),
-                **fitted,
-            }
-
-        if self.solver == "lbfgs":
-            solve = partial(self._fit_lbfgs, network, X, Y, sample_weight, state)
-        else:
-            solve = partial(
-                self._fit_stochastic,
-                network,
-                X,
-                Y,
-                Y_bool,
-                sample_weight,
-                state,
-                incremental,
-                validation,
-            )
-        return self._run_fit(
-            X, y, sample_weight, network, solve, reconstruct, fitted=fitted
-        )
-
-    def _commit(self, network, state, fitted):
-        self._network = network
-        self._state = state
-        self.coefs_ = network.coefs
-        self.intercepts_ = network.intercepts
-        for name, value in fitted.items():
-            setattr(self, name, value)
-        self.n_iter_ = state.n_iter
-        self.t_ = state.t
-        self.loss_ = state.loss
-        self.loss_curve_ = state.loss_curve
-        if self.solver != "lbfgs":
-            self.best_loss_ = state.best_loss
-            self.validation_scores_ = state.validation_scores
-            self.best_validation_score_ = state.best_validation_score
-            if state.validation_loss_curve is not None:
-                self.validation_loss_curve_ = state.validation_loss_curve
-        if self.solver == "lbfgs" or state.validation_loss_curve is None:
-            # No validation set in this fit: drop an earlier fit's curve.
-            self.__dict__.pop("validation_loss_curve_", None)
-
-    def _check_fit_arguments(self, validation, incremental):
-        X_val, y_val, sw_val = validation
-        if self.dropout > 0 and self.solver == "lbfgs":
-            raise ValueError("dropout needs a stochastic solver, not 'lbfgs'.")
-        if X_val is None and (y_val is not None or sw_val is not None):
-            raise ValueError("y_val and sample_weight_val need X_val.")
-        if X_val is not None and y_val is None:
-            raise ValueError("X_val needs y_val.")
-        if X_val is not None and self.solver == "lbfgs":
-            raise ValueError(
-                "solver='lbfgs' does not use a validation set: pass X_val only "
-                "with the stochastic solvers ('adam', 'sgd', 'gd')."
-            )
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
-
-    def _make_network(
-        self, layer_units, activations, out_activation, dtype, first_pass
-    ):
-        """The network to train: a new one, or a copy of the fitted one to continue."""
-        old = getattr(self, "_network", None)
-        if (
-            not first_pass
-            and old is not None
-            and old.layer_sizes == layer_units
-            and old.dtype == dtype
-            and old.activations == activations
-            and old.loss.name == self.loss
-        ):
-            network = old.copy()  # shares scratch buffers with the old one
-        else:
-            network = Network(
-                layer_units, activations, self.loss, out_activation, dtype=dtype
-            )
-        network.set_dropout(0.0, None)  # a stochastic fit with dropout sets its own
-        if first_pass:
-            # MLPClassifier initialises the output layer for the hidden
-            # activation, not for the output one: draw its weights.
-            if activations:
-                last = activations[-1]
-            elif isinstance(self.activation, str):
-                last = self.activation
-            else:
-                last = out_activation
-            network.initialize(
-                self._random_state, self.init, activations=[*activations, last]
-            )
-        else:
-            if [c.shape for c in self.coefs_] != network.shapes:
+    def _encode_validation(self, y_val, dtype):
+        """The indicator targets of a user's validation labels, checked."""
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
                 raise ValueError(
-                    "The network's shape changed since the last fit: "
-                    f"{[c.shape for c in self.coefs_]} vs {network.shapes}. Use "
-                    "warm_start=False to train a new network."
+                    f"y_val must be a label indicator matrix with "
+                    f"{len(self.classes_)} columns, like y."
                 )
-            network.set_weights(self.coefs_, self.intercepts_)
-        return network
+        else:
+            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y_val has labels {unknown.tolist()} that are not in y "
+                    f"(classes_ {self.classes_.tolist()})."
+                )
+        return self._label_binarizer.transform(y_val).astype(dtype)
 
-    def _divergence_hint(self):
-        if self.solver == "lbfgs":
-            return "Scale the input data (e.g. StandardScaler) or increase alpha."
-        return (
-            f"Lower the learning rate (learning_rate_init="
-            f"{self.learning_rate_init!r}) or scale the input data."
-        )
+    def _decode(self, Y):
+        """The labels of indicator targets."""
+        return self._label_binarizer.inverse_transform(Y)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -638,208 +884,6 @@ default=None
                     )
         return super()._sample_weight(sample_weight, X, y, incremental)
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
-        state.loss_curve = list(state.loss_curve)
-        n_before = len(state.loss_curve)  # a warm start continues the curve
-        alpha = self.alpha
-
-        def fun_and_grad(x):
-            return network.fun_and_grad(x, X, Y, sample_weight, alpha)
-
-        # Until L-BFGS accepts a step, the best weights are the starting ones.
-        best, stopped = {"x": network.params.copy()}, []
-
-        def record(intermediate_result):
-            best["x"] = intermediate_result.x.copy()  # the last accepted iterate
-            state.loss_curve.append(float(intermediate_result.fun))
-            if self.verbose:
-                print(
-                    f"Iteration {len(state.loss_curve)}, "
-                    f"loss = {intermediate_result.fun:.8f}"
-                )
-            stop = reporter.end()
-            reporter.begin()
-            if stop:
-                stopped.append(True)
-                raise StopIteration  # a callback asked to stop
-
-        reporter.begin()
-        try:
-            result = lbfgs(
-                fun_and_grad,
-                network.params,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-                callback=record,
-            )
-        except KeyboardInterrupt:
-            # The parameters may hold a line-search trial point: go back to
-            # the last iterate L-BFGS accepted (or to the start).
-            np.copyto(network.params, best["x"], casting="same_kind")
-            self._interrupted(state)
-            state.n_iter = len(state.loss_curve) - n_before
-            state.loss = state.loss_curve[-1] if state.loss_curve else None
-            return state
-        finally:
-            reporter.close()
-        if stopped:  # a callback stopped it: not a convergence failure
-            state.n_iter = int(result.nit)
-        else:
-            state.n_iter = _lbfgs_n_iter(result, self.max_iter)
-        state.loss = float(result.fun)
-        return state
-
-    def _make_optimizer(self, network):
-        if self.solver == "adam":
-            return Adam(
-                network.params,
-                self.learning_rate_init,
-                self.beta_1,
-                self.beta_2,
-                self.epsilon,
-            )
-        return SGD(
-            network.params,
-            self.learning_rate_init,
-            self.momentum,
-            self.nesterovs_momentum,
-        )
-
-    def _make_schedule(self):
-        name, lr = self.learning_rate, self.learning_rate_init
-        if self.solver == "adam" and name in _SGD_ONLY_SCHEDULES:
-            name = "constant"
-        if name == "invscaling":
-            return SCHEDULES[name](lr, self.power_t)
-        if name == "adaptive":
-            return SCHEDULES[name](lr)
-        if name == "plateau":
-            return SCHEDULES["adaptive"](lr, factor=1.0 / self.lr_decay)
-        if name == "step":
-            return SCHEDULES[name](lr, self.lr_step_size, self.lr_decay)
-        if name == "cosine":
-            return SCHEDULES[name](lr, self.max_iter)
-        return SCHEDULES["constant"](lr)
-
-    def _batches(self, X, Y, sample_weight):
-        n = X.shape[0]
-        if self.solver == "gd":
-            batch_size, shuffle = n, False
-        elif self.batch_size == "auto":
-            batch_size, shuffle = min(200, n), self.shuffle
-        else:
-            if self.batch_size > n:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size, shuffle = int(np.clip(self.batch_size, 1, n)), self.shuffle
-        return MiniBatches(
-            X,
-            Y,
-            sample_weight,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            rng=self._random_state,
-        )
-
-    def _fit_stochastic(
-        self,
-        network,
-        X,
-        Y,
-        Y_bool,
-        sample_weight,
-        state,
-        incremental,
-        validation,
-        callbacks,
-    ):
-        optimizer = self._reusable_optimizer(network, incremental)
-        if optimizer is None:
-            optimizer = self._make_optimizer(network)
-            state.learning_rate = None  # a new optimizer starts at the initial rate
-        X_val, y_val, sw_val = validation
-        metric = "loss" if self.early_stopping_metric == "loss" else "score"
-        monitor = None
-        if X_val is not None:
-            monitor = self._user_validation(X_val, y_val, sw_val, X.dtype, metric)
-        elif self.early_stopping:
-            (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
-                X,
-                Y,
-                sample_weight,
-                fraction=self.validation_fraction,
-                stratify=Y_bool if Y.shape[1] == 1 else None,
-                rng=self._random_state,
-            )
-            y_v = self._label_binarizer.inverse_transform(Y_v)
-            monitor = self._validation(
-                X_v, Y_v, sw_v, y_v, metric=metric, early_stopping=True
-            )
-        if self.dropout > 0:
-            rng = np.random.default_rng(self._random_state.randint(2**31))
-            network.set_dropout(self.dropout, rng)
-        self._train(
-            network,
-            optimizer,
-            self._batches(X, Y, sample_weight),
-            state,
-            schedule=self._make_schedule(),
-            stopping=StoppingRule(
-                1 if incremental else self.max_iter,
-                self.tol,
-                self.n_iter_no_change,
-                warn=not incremental,
-            ),
-            alpha=self.alpha,
-            monitor=monitor,
-            callbacks=callbacks,
-            verbose=self.verbose,
-        )
-        self._optimizer = optimizer
-        return state
-
-    def _user_validation(self, X_val, y_val, sw_val, dtype, metric):
-        X_val, y_val = validate_data(
-            self,
-            X_val,
-            y_val,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=dtype,
-            reset=False,
-        )
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
-        if self._label_binarizer.y_type_.startswith("multilabel"):
-            if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y_val must be a label indicator matrix with "
-                    f"{len(self.classes_)} columns, like y."
-                )
-        else:
-            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
-            if len(unknown):
-                raise ValueError(
-                    f"y_val has labels {unknown.tolist()} that are not in y "
-                    f"(classes_ {self.classes_.tolist()})."
-                )
-        if sw_val is not None:
-            sw_val = _check_sample_weight(
-                sw_val, X_val, dtype=dtype, ensure_non_negative=True
-            )
-        Y_val = self._label_binarizer.transform(y_val).astype(dtype)
-        return self._validation(
-            X_val,
-            Y_val,
-            sw_val,
-            y_val,
-            metric=metric,
-            early_stopping=self.early_stopping,
-        )
-
     def _validation_score(self, y_true, output, sample_weight):
         """Accuracy of the network's output (probabilities) on ``y_true``."""
         P = output.ravel() if output.shape[1] == 1 else output
@@ -847,18 +891,6 @@ default=None
         return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
     # -------------------------------------------------------------- predict
-    def _logits(self, X):
-        X = self._validate_X(X)
-        activations = _check_activations(self.activation, len(self.coefs_) - 1)
-        with np.errstate(over="ignore", invalid="ignore"):
-            Z = logits(X, self.coefs_, self.intercepts_, activations)
-        if not np.isfinite(Z).all():
-            raise ValueError(
-                "The network's output overflowed: the input values are too large "
-                "for the weights. Scale the input data as it was for training."
-            )
-        return Z
-
     def _proba(self, X):
         Z = self._logits(X)
         return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
