@@ -29,7 +29,9 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 root_doc = "index"
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# No "inherited-members" default: a default given as a bool replaces what a
+# directive says, and class.rst chooses the inherited members itself.
+autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
