@@ -160,6 +160,22 @@ def test_same_fit(solver, data):
         assert ours.predict(X).shape == Y_ml.shape
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+@pytest.mark.parametrize("data", ["multiclass", "binary"])
+def test_same_fit_without_a_hidden_layer(activation, data):
+    """MLPClassifier initialises the only layer for ``activation``.
+
+    (Binary: a logistic output, whose own Glorot bound differs from relu's
+    and tanh's.)
+    """
+    X, y = DATA[data]
+    ours, theirs = fit_both(
+        X, y, hidden_layer_sizes=(), activation=activation, max_iter=3,
+        random_state=0,
+    )  # fmt: skip
+    assert_same_model(ours, theirs, X)
+
+
 OPTIONS = [
     {"solver": "sgd", "learning_rate": "invscaling", "learning_rate_init": 0.05},
     {"solver": "sgd", "learning_rate": "adaptive", "tol": 0.2, "n_iter_no_change": 1},
