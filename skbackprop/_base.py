@@ -10,8 +10,10 @@ one shape::
     return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
 where ``solve(callbacks) -> state`` trains (a stochastic solver through
-:meth:`BaseBackprop._train`), and the estimator's ``_commit(network, state)``
-sets the fitted attributes once training succeeded.
+:meth:`BaseBackprop._train`, which runs :func:`skbackprop._training.train`),
+and the estimator's ``_commit(network, state)`` sets the fitted attributes once
+training succeeded. The layers below know nothing of this: the training loop
+knows no estimator, and :mod:`skbackprop.core` no training loop.
 """
 
 import warnings

@@ -1,4 +1,14 @@
-"""LogisticRegressionGD: logistic regression as a network with no hidden layer."""
+"""LogisticRegressionGD: logistic regression as a network with no hidden layer.
+
+What only this estimator needs lives here, on the shared
+:class:`~skbackprop._base.BaseBackprop`: the network with no hidden layer and
+its elastic-net cost (:class:`_LinearNetwork`), the full-batch solver
+(:func:`~skbackprop.core.proximal.spectral_gradient`, with the step sizes and
+metric of :mod:`skbackprop._curvature`), and for the stochastic solvers the
+training loop of :mod:`skbackprop._training` given an L1 proximal step
+(:class:`~skbackprop.core.proximal.ProximalL1`) and a monitor of the exact
+training objective (:class:`_ObjectiveMonitor`).
+"""
 
 import warnings
 from functools import partial

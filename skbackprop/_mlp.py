@@ -1,4 +1,15 @@
-"""BackpropClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
+"""The multilayer perceptrons: BackpropClassifier, a drop-in for MLPClassifier.
+
+:class:`BaseMultilayerPerceptron`, on :class:`~skbackprop._base.BaseBackprop`,
+fits a network with hidden layers whatever its targets: it builds the
+:class:`~skbackprop.core.Network` (drawn as ``MLPClassifier`` draws it),
+runs L-BFGS (:func:`~skbackprop.core.optimizers.lbfgs`) or a stochastic
+solver (:class:`~skbackprop.core.SGD` or :class:`~skbackprop.core.Adam` with
+a schedule, dropout set on the network) through the training loop of
+:mod:`skbackprop._training`, with a validation set of its own or the user's.
+:class:`BackpropClassifier` adds only what a classifier needs: the encoding of
+class labels, class weights, the validation accuracy and the predict methods.
+"""
 
 import warnings
 from functools import partial

@@ -8,7 +8,9 @@ rules of scikit-learn's ``MLPClassifier``: stop when the training loss (or,
 with a monitor that decides, the monitored quantity) has not improved by
 ``tol`` for ``n_iter_no_change`` epochs, unless the schedule lowers the
 learning rate instead. What the loop learns about a run goes into a
-:class:`TrainingState`, which the estimators turn into fitted attributes.
+:class:`TrainingState`, which the estimators turn into fitted attributes. The
+estimators call it through :class:`~skbackprop._base.BaseBackprop`, which
+reports :class:`TrainingDiverged` as their clear ``ValueError``.
 
 Whatever is particular to one model travels inside the objects the loop is
 given: the network (its cost, dropout), the optimizer (a proximal step, say),

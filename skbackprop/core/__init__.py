@@ -27,7 +27,11 @@ Modules:
 - :mod:`~skbackprop.core.accel`: those kernels (bit-identical to the NumPy
   code, used when Numba is installed) and their switch.
 
-The core imports NumPy and SciPy only, never scikit-learn.
+The core imports NumPy and SciPy only, never scikit-learn, and nothing of the
+rest of the package: the training loop (``skbackprop._training``) and the
+estimators are built on it. Inside it, the network, the losses and the
+optimizers ask :mod:`~skbackprop.core.ops` for each elementwise pass; only
+``ops`` calls the kernels of :mod:`~skbackprop.core.accel`.
 """
 
 from .activations import ACTIVATIONS, DERIVATIVES
