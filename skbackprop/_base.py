@@ -88,7 +88,10 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Update the model with one epoch of mini-batch steps on the given data.
+        """Update the model with one epoch over the given data.
+
+        One pass of mini-batch steps (one full-batch step with
+        ``solver="gd"``), continuing the optimizer and its learning rate.
 
         Parameters
         ----------
