@@ -210,9 +210,11 @@ def test_column_sums_bits(engine, dtype, n_cols, nonfinite):
     # magnitudes spread over 1e-9 .. 1e9: the order of the additions shows
     rng = np.random.default_rng(17)
     scale = np.exp(rng.uniform(-20, 20, size=(50, n_cols)))
-    D = (_special(np.float64, 50 * n_cols, 18).reshape(50, n_cols) * scale).astype(
-        dtype
-    )
+    # overflow on purpose: +-max scaled up, and float64 values beyond float32's
+    # range cast down, become infinities
+    with np.errstate(over="ignore"):
+        D = _special(np.float64, 50 * n_cols, 18).reshape(50, n_cols) * scale
+        D = D.astype(dtype)
     if nonfinite:
         D = _with_nonfinite(D, 19)
 
@@ -566,6 +568,11 @@ def test_no_writable_cache_compiles_in_memory(numba_on, monkeypatch):
 
 
 # ------------------------------------------------------------ whole fits
+# A few epochs are enough to compare the kernels with NumPy, bit for bit: the
+# fits stop at max_iter before they converge, on purpose.
+short_fit = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
@@ -586,6 +593,7 @@ def _assert_same_model(a, b):
     assert a.n_iter_ == b.n_iter_
 
 
+@short_fit
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "params",
@@ -619,6 +627,7 @@ def test_fit_identical_with_and_without_kernels(numba_on, digits, dtype, params)
         assert a.validation_scores_ == b.validation_scores_
 
 
+@short_fit
 def test_weighted_sparse_and_partial_fit_identical(numba_on, digits):
     X, y = digits
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
@@ -637,6 +646,7 @@ def test_weighted_sparse_and_partial_fit_identical(numba_on, digits):
     _assert_same_model(*_numpy_and_kernel(partial))
 
 
+@short_fit
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("batch_size", [1, 50])
 def test_batches_of_one_sample_identical(numba_on, digits, batch_size, dtype):
@@ -657,6 +667,7 @@ def test_batches_of_one_sample_identical(numba_on, digits, batch_size, dtype):
     _assert_same_model(*_fit_both(make, X, y))
 
 
+@short_fit
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
 def test_logistic_regression_identical(numba_on, digits, solver, l1_ratio):

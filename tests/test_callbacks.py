@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from _data import X_iris, y_iris
 from sklearn.exceptions import ConvergenceWarning
 
+from _data import X_iris, y_iris
 from skbackprop import BackpropClassifier
 
 callback = pytest.importorskip("sklearn.callback")
@@ -37,6 +37,7 @@ class Recorder:
         return False
 
 
+# a few epochs or iterations: the test counts callback events, not convergence
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "solver, task",
@@ -110,6 +111,7 @@ def test_failed_fit_still_tears_down_and_keeps_model():
     assert not hasattr(clf, "_callback_fit_ctx")
 
 
+# a few epochs or iterations: the test counts callback events, not convergence
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "solver, task", [("gd", "iteration"), ("sgd", "epoch"), ("adam", "epoch")]

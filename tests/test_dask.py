@@ -5,10 +5,10 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from _data import X_digits, y_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
 
+from _data import X_digits, y_digits
 from skbackprop import BackpropClassifier, LogisticRegressionGD
 from skbackprop.streaming import fit_stream
 

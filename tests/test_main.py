@@ -118,6 +118,7 @@ def _table(out):
     return {name: (float(acc), float(t)) for name, acc, t in rows}
 
 
+# --max-iter keeps the command line quick: its fits stop before converging
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_default_run_compares_with_scikit_learn(capsys):
     assert main(["--max-iter", "20", "--hidden", "32"]) == 0
@@ -136,6 +137,7 @@ def test_default_run_compares_with_scikit_learn(capsys):
     assert "BackpropClassifier: epoch    2  loss" in out  # progress
 
 
+# --max-iter keeps the command line quick: its fits stop before converging
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("kernels", [True, False])
 def test_run_says_whether_the_compiled_kernels_run(capsys, kernels):
@@ -203,6 +205,7 @@ def test_csv_errors_are_clear(tmp_path, capsys, content, target, message):
     assert message in err
 
 
+# --max-iter keeps the command line quick: its fits stop before converging
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_plot_and_save(tmp_path, capsys):
     pytest.importorskip("matplotlib")

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -24,9 +23,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
+from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
 from skbackprop import BackpropClassifier
 from skbackprop.core.network import Network
 
+# Most fits here stop at a small max_iter on purpose: they check what a fit
+# computes, not that it converges. Small data sets meet the default
+# batch_size=200, which is clipped to the number of samples with a warning.
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning",
     "ignore:Got `batch_size` less than 1 or larger than sample size:UserWarning",

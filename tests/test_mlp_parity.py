@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import StrOptions
 
+from _data import X_bin, X_digits, X_iris, y_bin, y_digits, y_iris
 from skbackprop import BackpropClassifier
 
+# Most fits here stop at a small max_iter on purpose, and small data sets meet
+# the default batch_size=200 (clipped, with a warning). Where warnings are part
+# of the parity, a test records them and compares both classes'.
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning",
     "ignore:Got `batch_size` less than 1 or larger than sample size:UserWarning",

@@ -5,8 +5,8 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from _data import X_iris, y_iris
 
+from _data import X_iris, y_iris
 from skbackprop import BackpropClassifier, LogisticRegressionGD, __version__
 from skbackprop._persistence import InconsistentVersionWarning
 

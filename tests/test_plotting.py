@@ -28,6 +28,9 @@ def test_from_estimator_marks_the_best_epoch(metric):
         early_stopping=True,
         early_stopping_metric=metric,
         n_iter_no_change=3,
+        # fast enough that early stopping ends both fits: the best epoch is not
+        # the last
+        learning_rate_init=0.03,
         max_iter=60,
         random_state=0,
     )
