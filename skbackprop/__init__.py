@@ -8,11 +8,17 @@ import importlib
 
 from ._version import __version__
 
-__all__ = ["BackpropClassifier", "LogisticRegressionGD", "__version__"]
+__all__ = [
+    "BackpropClassifier",
+    "BackpropRegressor",
+    "LogisticRegressionGD",
+    "__version__",
+]
 
 # Public name -> the private module defining it.
 _LAZY = {
     "BackpropClassifier": "._mlp",
+    "BackpropRegressor": "._mlp",
     "LogisticRegressionGD": "._logistic",
 }
 

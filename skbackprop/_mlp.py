@@ -16,11 +16,12 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -38,6 +39,7 @@ from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .core.initializers import INITIALIZERS
+from .core.losses import IdentitySquaredError, get_loss
 from .core.network import Network, logits
 from .core.optimizers import SCHEDULES, SGD, Adam, lbfgs
 
@@ -228,24 +230,31 @@ class BaseMultilayerPerceptron(BaseBackprop):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
 
+    def _make_loss(self, out_activation):
+        """The network's loss (an object of :mod:`skbackprop.core.losses`)."""
+        return get_loss(self.loss, out_activation)
+
     def _make_network(
         self, layer_units, activations, out_activation, dtype, first_pass
     ):
         """The network to train: a new one, or a copy of the fitted one to continue."""
         old = getattr(self, "_network", None)
+        loss = self._make_loss(out_activation)
         if (
             not first_pass
             and old is not None
             and old.layer_sizes == layer_units
             and old.dtype == dtype
             and old.activations == activations
-            and old.loss.name == self.loss
+            and type(old.loss) is type(loss)
+            and vars(old.loss) == vars(loss)
         ):
             network = old.copy()  # shares scratch buffers with the old one
         else:
             network = Network(
-                layer_units, activations, self.loss, out_activation, dtype=dtype
+                layer_units, activations, loss.name, out_activation, dtype
             )
+            network.loss = loss
         network.set_dropout(0.0, None)  # a stochastic fit with dropout sets its own
         if first_pass:
             # MLPClassifier initialises the output layer for the hidden
@@ -990,6 +999,450 @@ default=None
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        return tags
+
+
+class _AveragedSquaredError(IdentitySquaredError):
+    """``MLPRegressor``'s squared error: averaged over outputs, stepped as a sum.
+
+    ``MLPRegressor`` reports half the squared error averaged over the samples
+    and over the outputs, but steps along the gradient of its sum over the
+    outputs (its output delta is ``Z - Y`` whatever their number). The same
+    pairing here gives the same model, L-BFGS's line searches included; with
+    one output the two agree.
+    """
+
+    def value(self, Y, Z, A):
+        return super().value(Y, Z, A) / Y.shape[1]
+
+
+class BackpropRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    """Multi-layer perceptron regressor trained by backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    the same parameters, defaults, fitted attributes, methods and warnings,
+    and for the same ``random_state`` the same model, on the core of
+    :mod:`skbackprop.core`. It adds the robust losses ``MLPRegressor`` does
+    not have (absolute error, Huber, quantile), per-layer activations and
+    ``leaky_relu``, a choice of weight initialisation, dropout, full-batch
+    gradient descent (``solver="gd"``), a validation set of your own,
+    early stopping on the validation loss, learning-rate schedules for every
+    stochastic solver, and a loss curve for L-BFGS.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "poisson", "absolute_error", "huber", \
+"quantile"}, default="squared_error"
+        The cost: half the squared error (averaged over the outputs, as
+        ``MLPRegressor`` reports it), half the Poisson deviance with a log
+        link (the output is ``exp`` of the last layer; targets must be
+        non-negative), the absolute error, the Huber loss with threshold
+        ``huber_delta``, or the pinball loss of the ``quantile``.
+
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : str or list of str, default="relu"
+        Activation of the hidden layers: ``"identity"``, ``"logistic"``,
+        ``"tanh"``, ``"relu"`` or ``"leaky_relu"`` (slope 0.01), for every
+        hidden layer, or a list with one name per hidden layer.
+
+    solver : {"lbfgs", "sgd", "adam", "gd"}, default="adam"
+        Weight optimizer, as in :class:`BackpropClassifier`.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the sum of sample weights.
+
+    batch_size : int or "auto", default="auto"
+        Mini-batch size for the stochastic solvers; ``"auto"`` is
+        ``min(200, n_samples)``.
+
+    learning_rate : {"constant", "invscaling", "adaptive", "step", "cosine", \
+"plateau"}, default="constant"
+        Learning-rate schedule, as in :class:`BackpropClassifier`.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (L-BFGS).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the validation split, the shuffling
+        and dropout. An int gives the same weights as ``MLPRegressor`` draws.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rules, as in ``MLPRegressor``.
+
+    verbose : bool, default=False
+        Print progress messages (also for L-BFGS).
+
+    warm_start : bool, default=False
+        Reuse the previous solution as initialisation of the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum for ``"sgd"`` and ``"gd"``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Stop when the validation score (R^2, or the loss with
+        ``early_stopping_metric="loss"``) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the best weights. The
+        validation set is ``X_val, y_val`` if given to :meth:`fit`,
+        otherwise ``validation_fraction`` of the training data.
+
+    validation_fraction : float, default=0.1
+        Fraction of training data set aside for early stopping, in [0, 1).
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of Adam.
+
+    n_iter_no_change : int or np.inf, default=10
+        Number of epochs without a ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of L-BFGS.
+
+    huber_delta : float, default=1.0
+        Threshold of the Huber loss: quadratic for residuals up to it, linear
+        beyond (PyTorch's ``HuberLoss(delta)``).
+
+    quantile : float, default=0.5
+        The quantile the ``"quantile"`` loss estimates, in (0, 1).
+
+    init : {"glorot_uniform", "he_normal", "normal"}, default="glorot_uniform"
+        Weight initialisation, as in :class:`BackpropClassifier`.
+
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during training (inverted
+        dropout); prediction is deterministic. Needs a stochastic solver.
+
+    early_stopping_metric : {"r2", "loss"}, default="r2"
+        What early stopping (and the choice of the best weights) monitors on
+        the validation set: R^2 (``MLPRegressor``'s choice) or the loss.
+
+    lr_decay : float, default=0.5
+        Factor of the ``"step"`` and ``"plateau"`` schedules, in (0, 1).
+
+    lr_step_size : int, default=10
+        Epochs between two decays of the ``"step"`` schedule.
+
+    Attributes
+    ----------
+    loss_ : float
+        The loss at the end of training (penalty included).
+    best_loss_ : float or None
+        The minimum training loss reached (stochastic solvers); None with
+        early stopping.
+    loss_curve_ : list of float
+        The loss after each epoch (stochastic solvers) or iteration (L-BFGS).
+    validation_scores_ : list of float or None
+        Validation R^2 after each epoch, with early stopping or a validation
+        set; else None.
+    validation_loss_curve_ : list of float
+        Validation loss after each epoch; only with a validation set.
+    best_validation_score_ : float or None
+        Best validation R^2, with early stopping on R^2; else None.
+    t_ : int
+        Number of training samples seen by the solver.
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix of layer ``i``.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit (when X has string column names).
+    n_iter_ : int
+        Number of iterations (epochs) the solver ran in the last fit.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output activation: ``"exp"`` with ``loss="poisson"``, else
+        ``"identity"``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The scikit-learn original.
+    BackpropClassifier : The same network for classification.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skbackprop import BackpropRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
+    ...                        random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> reg = BackpropRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01,
+    ...                         max_iter=1000, random_state=0).fit(X_train, y_train)
+    >>> reg.predict(X_test[:2]).shape
+    (2,)
+    >>> bool(reg.score(X_test, y_test) > 0.95)
+    True
+
+    A robust loss is not pulled by outliers as the squared error is:
+
+    >>> y_dirty = y_train.copy()
+    >>> y_dirty[:10] += 1000
+    >>> huber = BackpropRegressor("huber", hidden_layer_sizes=(32,),
+    ...                           learning_rate_init=0.01, max_iter=1000,
+    ...                           random_state=0).fit(X_train, y_dirty)
+    >>> bool(huber.score(X_test, y_test) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [
+            StrOptions(
+                {"squared_error", "poisson", "absolute_error", "huber", "quantile"}
+            )
+        ],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "early_stopping_metric": [StrOptions({"r2", "loss"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        huber_delta=1.0,
+        quantile=0.5,
+        init="glorot_uniform",
+        dropout=0.0,
+        early_stopping_metric="r2",
+        lr_decay=0.5,
+        lr_step_size=10,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+        self.init = init
+        self.dropout = dropout
+        self.early_stopping_metric = early_stopping_metric
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
+
+    # ------------------------------------------------------------------ fit
+    @with_callbacks
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the loss is their weighted mean and the L2 penalty
+            is divided by their sum.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set of your own, scored after every epoch (stochastic
+            solvers); with ``early_stopping=True`` it replaces the
+            ``validation_fraction`` split.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of the validation set.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
+
+        Returns
+        -------
+        self : object
+            Trained regressor.
+        """
+        validation = (X_val, y_val, sample_weight_val)
+        return self._guarded_fit(
+            X, y, sample_weight, None, validation, incremental=False
+        )
+
+    @available_if(BaseBackprop._check_partial_fit)
+    @with_callbacks
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Trained regressor.
+        """
+        return self._guarded_fit(X, y, sample_weight, None, incremental=True)
+
+    def _encode(self, X, y, classes, incremental, first_pass):
+        """Validate the data; return ``X, y`` and the targets as a 2-d array."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=first_pass,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._check_targets(y, "y")
+        if not first_pass and self.n_outputs_ != (1 if y.ndim == 1 else y.shape[1]):
+            raise ValueError(
+                f"y has {1 if y.ndim == 1 else y.shape[1]} outputs, but the model "
+                f"was fitted with {self.n_outputs_}."
+            )
+        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=X.dtype)
+        self._n_targets = Y.shape[1]  # what a validation set must have
+        return X, y, Y, None
+
+    def _check_targets(self, y, name):
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for "
+                "loss='poisson' (the Poisson deviance needs counts or rates)."
+            )
+
+    def _encode_validation(self, y_val, dtype):
+        """A user's validation targets as a 2-d array, checked against y's."""
+        self._check_targets(y_val, "y_val")
+        Y_val = np.asarray(y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val, dtype)
+        if Y_val.shape[1] != self._n_targets:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs where y has {self._n_targets}."
+            )
+        return Y_val
+
+    def _decode(self, Y):
+        return Y
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _make_loss(self, out_activation):
+        if self.loss == "squared_error":
+            return _AveragedSquaredError()
+        if self.loss == "huber":
+            return get_loss("huber", out_activation, delta=self.huber_delta)
+        if self.loss == "quantile":
+            return get_loss("quantile", out_activation, quantile=self.quantile)
+        return get_loss(self.loss, out_activation)
+
+    def _validation_score(self, truth, output, sample_weight):
+        """R^2 of the network's output, NaN where it is not finite (as sklearn)."""
+        pred = output.ravel() if output.shape[1] == 1 else output
+        if not np.isfinite(pred).all():
+            return np.nan
+        return float(r2_score(truth, pred, sample_weight=sample_weight))
+
+    # -------------------------------------------------------------- predict
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        Z = self._logits(X)
+        with np.errstate(over="ignore"):
+            Y = ACTIVATIONS[self.out_activation_](Z)  # identity or exp
+        if not np.isfinite(Y).all():
+            raise ValueError(
+                "The network's output overflowed: the input values are too large "
+                "for the weights. Scale the input data as it was for training."
+            )
+        return Y.ravel() if self.n_outputs_ == 1 else Y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 
