@@ -32,6 +32,8 @@ def _reference(name, Z):
     if name == "softmax":
         E = np.exp(Z)
         return E / E.sum(axis=1, keepdims=True)
+    if name == "exp":
+        return np.e**Z
     raise AssertionError(name)
 
 
@@ -40,8 +42,12 @@ def _away_from_zero(rng, shape, margin=0.1):
     return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(margin, 3.0, size=shape)
 
 
+# Output activations without a derivative: each loss folds it into its delta.
+OUTPUT_ONLY = {"softmax", "exp"}
+
+
 def test_registries():
-    assert set(ACTIVATIONS) == {*HIDDEN_ACTIVATIONS, "softmax"}
+    assert set(ACTIVATIONS) == {*HIDDEN_ACTIVATIONS, *OUTPUT_ONLY}
     assert set(HIDDEN_ACTIVATIONS) == {
         "identity",
         "logistic",
@@ -117,7 +123,8 @@ def test_derivative_at_kink_is_a_one_sided_derivative(name):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+# exp's range ends where its output overflows: tested on its own below
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"exp"}))
 def test_extreme_inputs_finite_without_warnings(name, dtype):
     Z = np.array([[-1e4, -50.0, 0.0, 50.0, 1e4]], dtype=dtype)
     with warnings.catch_warnings():
@@ -166,4 +173,48 @@ def test_softmax_shift_invariant(Z, shift):
     np.testing.assert_allclose(P, _reference("softmax", Z), rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(
         ACTIVATIONS["softmax"](Z + shift), P, rtol=1e-9, atol=1e-15
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_range(dtype):
+    """exp is finite up to log(max float), 0 far below; beyond, inf with a warning."""
+    top = np.log(np.finfo(dtype).max)  # 88.72 in float32, 709.78 in float64
+    Z = np.array([[-1e4, -50.0, 0.0, 50.0, 0.999 * top]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = ACTIVATIONS["exp"](Z.copy())
+    assert A.dtype == dtype
+    assert np.all(np.isfinite(A)) and np.all(A >= 0)
+    assert A[0, 0] == 0 and A[0, 2] == 1
+    np.testing.assert_allclose(A[0, 1:], np.exp(Z[0, 1:].astype(np.float64)), rtol=1e-6)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        big = ACTIVATIONS["exp"](np.array([[1.001 * top]], dtype=dtype))
+    assert big[0, 0] == np.inf
+
+
+def test_exp_is_output_only():
+    """No derivative: a network cannot use exp for a hidden layer."""
+    assert "exp" not in DERIVATIVES and "exp" not in HIDDEN_ACTIVATIONS
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    Z=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=5),
+        elements=st.floats(-700, 700, allow_nan=False),
+    ),
+    shift=st.floats(-5, 5, allow_nan=False),
+)
+def test_exp_turns_sums_into_products(Z, shift):
+    """exp(z + s) = exp(z) exp(s), in place, positive or 0 over its range."""
+    A = ACTIVATIONS["exp"](Z.copy())
+    assert np.all(A >= 0)
+    shifted = ACTIVATIONS["exp"](np.clip(Z + shift, -700, 700))
+    ok = np.abs(Z + shift) <= 700
+    np.testing.assert_allclose(
+        shifted[ok],
+        A[ok] * np.exp(shift),
+        rtol=1e-12 * (1 + np.abs(Z[ok]).max(initial=0)),
     )

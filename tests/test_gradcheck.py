@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from skbackprop.core import Network, check_gradient, numerical_gradient, relative_error
+from skbackprop.core import (
+    ExpPoissonLoss,
+    IdentityAbsoluteError,
+    IdentityHuberLoss,
+    IdentityPinballLoss,
+    Network,
+    check_gradient,
+    numerical_gradient,
+    relative_error,
+)
 from skbackprop.core import activations as activations_module
 
 
@@ -182,3 +191,46 @@ def test_check_gradient_float32_default_step():
     bad.factor = 1.1
     bad.params[:] = net.params
     assert check_gradient(bad, X, Y, alpha=0.1) > 5e-2
+
+
+# ------------------------------------------------------------ regression losses
+REGRESSION_LOSSES = {
+    "poisson": ExpPoissonLoss(),
+    "absolute_error": IdentityAbsoluteError(),
+    "huber": IdentityHuberLoss(delta=0.5),
+    "quantile": IdentityPinballLoss(quantile=0.2),
+}
+
+
+def _regression_problem(loss, seed=0):
+    """A small network with ``loss`` and targets away from the loss's kinks.
+
+    The finite differences move an output by far less than 0.1, so no residual
+    ``Z - Y`` crosses 0 (absolute error, pinball) or +-0.5 (Huber) in the
+    stencil, where the loss's derivative jumps.
+    """
+    rng = np.random.default_rng(seed)
+    net = Network([3, 4, 2], "tanh", loss=loss, out_activation=loss.out_activation)
+    net.initialize(rng)
+    X = rng.normal(size=(6, 3))
+    Z = net.logits(X)
+    if loss.out_activation == "exp":
+        Y = rng.poisson(np.exp(Z) + 0.5).astype(float)
+    else:
+        # |Z - Y| in [0.1, 0.4] or [0.6, 1.5]: both sides of Huber's threshold
+        near = rng.uniform(0.1, 0.4, Z.shape)
+        far = rng.uniform(0.6, 1.5, Z.shape)
+        offset = np.where(rng.random(Z.shape) < 0.5, near, far)
+        Y = Z + rng.choice([-1.0, 1.0], size=Z.shape) * offset
+    return net, X, Y
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES.values(), ids=REGRESSION_LOSSES)
+def test_check_gradient_regression_losses(loss, weighted):
+    net, X, Y = _regression_problem(loss)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, size=len(X)) if weighted else None
+    assert check_gradient(net, X, Y, sample_weight=sw, alpha=0.1) < 1e-6
+    bad = _ScaledGradient(net.layer_sizes, "tanh", loss, loss.out_activation)
+    bad.params[:] = net.params
+    assert check_gradient(bad, X, Y, sample_weight=sw, alpha=0.1) > 1e-3

@@ -37,7 +37,15 @@ optimizers ask :mod:`~skbackprop.core.ops` for each elementwise pass; only
 from .activations import ACTIVATIONS, DERIVATIVES
 from .gradcheck import check_gradient, numerical_gradient, relative_error
 from .initializers import INITIALIZERS
-from .losses import LOSSES, get_loss
+from .losses import (
+    LOSSES,
+    ExpPoissonLoss,
+    IdentityAbsoluteError,
+    IdentityHuberLoss,
+    IdentityPinballLoss,
+    Loss,
+    get_loss,
+)
 from .network import Network
 from .optimizers import SCHEDULES, SGD, Adam, lbfgs
 
@@ -49,6 +57,11 @@ __all__ = [
     "SCHEDULES",
     "SGD",
     "Adam",
+    "ExpPoissonLoss",
+    "IdentityAbsoluteError",
+    "IdentityHuberLoss",
+    "IdentityPinballLoss",
+    "Loss",
     "Network",
     "check_gradient",
     "get_loss",

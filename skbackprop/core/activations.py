@@ -11,6 +11,10 @@ For sigmoid-like functions the derivative has a closed form in ``A``:
 ``logistic' = A (1 - A)`` and ``tanh' = 1 - A**2``. For the piecewise-linear
 ones the sign of ``A`` is the sign of ``Z``.
 
+``softmax`` and ``exp`` are output activations only: they have no entry in
+:data:`DERIVATIVES`, because each loss folds its output activation's
+derivative into its output-layer delta (see :mod:`skbackprop.core.losses`).
+
 Examples
 --------
 >>> import numpy as np
@@ -148,6 +152,28 @@ def softmax(Z):
     return Z
 
 
+def exp(Z):
+    """Exponential ``f(z) = exp(z)``, in place: the inverse of the log link.
+
+    Only used on the output layer, for the Poisson loss, whose output delta
+    ``A - Y`` already contains the derivative ``exp'(z) = exp(z)`` (see
+    :class:`skbackprop.core.losses.ExpPoissonLoss`). Like NumPy's ``exp`` it
+    overflows to ``inf`` above ``log`` of the dtype's largest number (about
+    709.8 in float64, 88.7 in float32) and underflows to 0 far below it.
+
+    Parameters
+    ----------
+    Z : ndarray
+        Pre-activations, overwritten with ``exp(Z)``.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` itself.
+    """
+    return np.exp(Z, out=Z)
+
+
 #: Hidden-layer and output activations by name: ``f(Z) -> A`` in place.
 ACTIVATIONS = {
     "identity": identity,
@@ -156,6 +182,7 @@ ACTIVATIONS = {
     "relu": relu,
     "leaky_relu": leaky_relu,
     "softmax": softmax,
+    "exp": exp,
 }
 
 #: Derivatives by name: ``f'(A, delta) -> delta * f'(Z)`` in place.

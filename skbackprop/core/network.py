@@ -58,7 +58,7 @@ import scipy.sparse as sp
 from . import ops
 from .activations import DERIVATIVES
 from .initializers import INITIALIZERS
-from .losses import get_loss
+from .losses import Loss, get_loss
 
 # How many batch sizes keep their buffers at once: a training loop sees the
 # batch size and the size of the last, smaller batch; a validation pass or a
@@ -126,10 +126,14 @@ class Network:
     activation : str or sequence of str, default="relu"
         Hidden-layer activation: one name for every hidden layer, or one name
         per hidden layer. See :data:`skbackprop.core.activations.DERIVATIVES`.
-    loss : {"log_loss", "squared_error"}, default="log_loss"
-        The per-sample loss.
-    out_activation : {"softmax", "logistic", "identity"}, default="softmax"
-        The output activation the loss is applied to.
+    loss : str or Loss, default="log_loss"
+        The per-sample loss: a name for :func:`~skbackprop.core.losses.get_loss`
+        (``"log_loss"``, ``"squared_error"``, ``"poisson"``, ...), or a loss
+        object such as ``IdentityHuberLoss(delta=0.5)``, used as is (losses
+        hold no state but their parameters).
+    out_activation : {"softmax", "logistic", "identity", "exp"}, default="softmax"
+        The output activation the loss is applied to. With a loss object it
+        must be the loss's own ``out_activation``.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Floating type of the parameters and of every buffer.
 
@@ -197,7 +201,17 @@ class Network:
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
         self.layer_sizes = layer_sizes
         self.activations = activations
-        self.loss = get_loss(loss, out_activation)
+        if isinstance(loss, Loss):
+            if out_activation != loss.out_activation:
+                raise ValueError(
+                    f"The loss {loss!r} is applied to the output activation "
+                    f"{loss.out_activation!r}, but out_activation="
+                    f"{out_activation!r}; pass out_activation="
+                    f"{loss.out_activation!r}."
+                )
+            self.loss = loss
+        else:
+            self.loss = get_loss(loss, out_activation)
         self.out_activation = out_activation
         self.dropout = 0.0
         self.dropout_rng = None
