@@ -251,10 +251,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         ):
             network = old.copy()  # shares scratch buffers with the old one
         else:
-            network = Network(
-                layer_units, activations, loss.name, out_activation, dtype
-            )
-            network.loss = loss
+            network = Network(layer_units, activations, loss, out_activation, dtype)
         network.set_dropout(0.0, None)  # a stochastic fit with dropout sets its own
         if first_pass:
             # MLPClassifier initialises the output layer for the hidden

@@ -246,7 +246,13 @@ ESTIMATORS = [
     BackpropRegressor(solver="sgd"),
     BackpropRegressor(solver="lbfgs"),
     BackpropRegressor(solver="gd"),
-    BackpropRegressor(loss="poisson"),
+    # The exp link learns slowly from its first output (about 1) at Adam's
+    # default step: on the checks' targets (1 to 7.5) MLPRegressor, and so this
+    # model, reach R^2 0.38 in the default 200 epochs (0.87 in 1000), below
+    # the 0.5 check_regressors_train asks for; a step of 0.01 reaches 0.98.
+    BackpropRegressor(loss="poisson", learning_rate_init=0.01),
+    BackpropRegressor(loss="poisson", solver="lbfgs"),
+    *(BackpropRegressor(loss=name) for name in ("absolute_error", "huber", "quantile")),
     *(BackpropRegressor(activation=name) for name in ("tanh", "leaky_relu")),
     BackpropRegressor(activation=["tanh", "relu"], hidden_layer_sizes=(20, 10)),
 ]
