@@ -261,3 +261,44 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# ----------------------------------------------------------- robust losses
+def _noisy_signal(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, size=(n, 2))
+    clean = np.sin(X[:, 0]) + 0.5 * X[:, 1]
+    return X, clean, clean + rng.normal(scale=0.3, size=n), rng
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.5, 0.9])
+def test_a_quantile_fit_covers_its_quantile_of_the_targets(quantile):
+    X, _, y, _ = _noisy_signal()
+    reg = BackpropRegressor("quantile", (16,), quantile=quantile,
+                            learning_rate_init=0.01, max_iter=300,
+                            random_state=0).fit(X, y)  # fmt: skip
+    assert np.mean(y <= reg.predict(X)) == pytest.approx(quantile, abs=0.05)
+
+
+def test_robust_losses_stay_near_the_signal_that_outliers_pull_squares_from():
+    X, clean, y, rng = _noisy_signal()
+    outliers = rng.choice(len(y), 40, replace=False)
+    y[outliers] += rng.choice([-1.0, 1.0], 40) * 20
+    error = {}
+    for loss in ("squared_error", "huber", "absolute_error"):
+        reg = BackpropRegressor(loss, (16,), learning_rate_init=0.01,
+                                max_iter=300, random_state=0).fit(X, y)  # fmt: skip
+        error[loss] = np.mean(np.abs(reg.predict(X) - clean))
+    assert error["squared_error"] > 0.5  # pulled by the outliers
+    assert error["huber"] < 0.15 and error["absolute_error"] < 0.15
+
+
+def test_huber_with_a_threshold_above_every_residual_is_the_squared_error():
+    X, _, y, _ = _noisy_signal(60)
+    params = {"hidden_layer_sizes": (4,), "max_iter": 5, "random_state": 0}
+    huber = BackpropRegressor("huber", huber_delta=1e6, **params).fit(X, y)
+    squares = BackpropRegressor("squared_error", **params).fit(X, y)
+    for a, b in zip(huber.coefs_, squares.coefs_):
+        np.testing.assert_array_equal(a, b)  # the same gradients, step by step
+    tight = BackpropRegressor("huber", huber_delta=0.01, **params).fit(X, y)
+    assert not np.allclose(tight.coefs_[0], squares.coefs_[0])
