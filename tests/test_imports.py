@@ -49,11 +49,13 @@ def test_estimators_load_on_first_use():
 def test_public_names():
     assert skbackprop.__all__ == [
         "BackpropClassifier",
+        "BackpropRegressor",
         "LogisticRegressionGD",
         "__version__",
     ]
     assert set(skbackprop.__all__) <= set(dir(skbackprop))
     assert skbackprop.BackpropClassifier.__name__ == "BackpropClassifier"
+    assert skbackprop.BackpropRegressor.__name__ == "BackpropRegressor"
     assert isinstance(skbackprop.__version__, str)
     with pytest.raises(AttributeError, match="no attribute 'Missing'"):
         skbackprop.Missing  # noqa: B018
