@@ -10,6 +10,7 @@ trained on is read into memory. Dask is imported only when a dask array is
 given.
 """
 
+import inspect
 import numbers
 import time
 from collections.abc import Iterator, Sequence
@@ -216,7 +217,8 @@ def fit_stream(
           in its own order: pass ``shuffle_chunks=False``.
     classes : array-like of shape (n_classes,), default=None
         Every class of the whole data, given to the first ``partial_fit``
-        call. Required unless the estimator is already fitted.
+        call. Required for a classifier unless it is already fitted; not for
+        a regressor.
     chunk_size : int, default=None
         Rows per chunk for ``(X, y)`` arrays; required for NumPy arrays. A
         dask array keeps its own row chunks unless given one.
@@ -265,11 +267,19 @@ default=None
     if not hasattr(estimator, "partial_fit"):
         raise TypeError(
             f"{type(estimator).__name__} has no partial_fit (for BackpropClassifier "
-            "use a stochastic solver; for LogisticRegressionGD 'sgd' or 'adam')."
+            "and BackpropRegressor use a stochastic solver; for "
+            "LogisticRegressionGD 'sgd' or 'adam')."
         )
-    if classes is None and not hasattr(estimator, "classes_"):
+    # a classifier's partial_fit takes every class on its first call
+    takes_classes = "classes" in inspect.signature(estimator.partial_fit).parameters
+    if takes_classes and classes is None and not hasattr(estimator, "classes_"):
         raise ValueError(
             "classes is required: the first partial_fit call needs every class."
+        )
+    if not takes_classes and classes is not None:
+        raise ValueError(
+            f"classes is for classifiers: {type(estimator).__name__}.partial_fit "
+            "takes no classes."
         )
     check_scalar(n_epochs, "n_epochs", numbers.Integral, min_val=1)
     loaders, open_stream = _source(data, sample_weight, chunk_size, n_epochs)

@@ -30,7 +30,7 @@ def mlp():
 
 
 def params(est):
-    if isinstance(est, BackpropClassifier):
+    if hasattr(est, "coefs_"):
         return est.coefs_ + est.intercepts_
     return [est.coef_, est.intercept_]
 
@@ -371,3 +371,29 @@ def test_bad_input():
         fit_stream(est, [(X, y)], classes=CLASSES, validation=X)
     with pytest.raises(TypeError, match="to_dask_array"):
         fit_stream(est, (NotADaskArray(), y[:10]), classes=CLASSES, chunk_size=5)
+
+
+def test_a_regressor_streams_without_classes():
+    from skbackprop import BackpropRegressor
+
+    target = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.normal(size=len(X))
+    chunks = row_chunks(X, target, 200)
+
+    def model():
+        return BackpropRegressor(
+            hidden_layer_sizes=(8,), learning_rate_init=0.01, random_state=0
+        )
+
+    report = fit_stream(model(), chunks, n_epochs=3, shuffle_chunks=False,
+                        validation=(X[:200], target[:200]))  # fmt: skip
+    expected = model()
+    for _ in range(3):
+        for X_c, y_c in chunks:
+            expected.partial_fit(X_c, y_c)
+    assert_same_model(report.estimator, expected)
+    assert len(report.validation_scores) == 3  # R^2, the regressor's score
+    assert report.validation_scores[-1] > report.validation_scores[0]
+    with pytest.raises(
+        ValueError, match=r"classes is for classifiers: BackpropRegressor\.partial_fit"
+    ):
+        fit_stream(model(), chunks, classes=[0, 1])
