@@ -5,7 +5,10 @@ By default it trains :class:`~skbackprop.BackpropClassifier` and
 scikit-learn (no network connection needed), showing progress per epoch, and
 prints their test accuracy and fit time next to scikit-learn's
 ``MLPClassifier`` and ``LogisticRegression`` trained on the same split. With
-``--csv PATH --target COLUMN`` it does the same on your own data.
+``--csv PATH --target COLUMN`` it does the same on your own data; a target
+of non-integer numbers (or ``--task regression``) trains
+:class:`~skbackprop.BackpropRegressor` next to ``MLPRegressor`` and reports
+the test R^2.
 
 ``--core`` runs the textbook loop written with :mod:`skbackprop.core` alone:
 build the network, initialise it, then for every epoch and mini-batch a
@@ -96,8 +99,8 @@ def read_csv(path, target):
     """Read a CSV file with a header row; return ``(X, y, feature_names)``.
 
     Every column but ``target`` must be numeric; the target may hold any
-    labels. Raises :class:`DataError` naming the file, column and line at
-    fault.
+    labels (integers and other numbers are read as numbers). Raises
+    :class:`DataError` naming the file, column and line at fault.
     """
     try:
         with open(path, newline="", encoding="utf-8") as f:
@@ -139,10 +142,12 @@ def read_csv(path, target):
     if not np.isfinite(X).all():
         raise DataError(f"{path} has missing (NaN) or infinite feature values")
     y = np.asarray(y)
-    try:  # integer labels stay integers
-        y = y.astype(np.int64)
-    except ValueError:
-        pass
+    for dtype in (np.int64, np.float64):  # numbers stay numbers
+        try:
+            y = y.astype(dtype)
+            break
+        except ValueError:
+            pass
     return X, y, features
 
 
@@ -174,17 +179,11 @@ class EpochPrinter:
 
 
 # --------------------------------------------------------------------- main
-OURS = ("BackpropClassifier", "LogisticRegressionGD")
+OURS = ("BackpropClassifier", "BackpropRegressor", "LogisticRegressionGD")
 
 
-def _models(args):
-    """(name, estimator, is_ours) pairs for the requested models."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-
-    from skbackprop import BackpropClassifier
-
-    mlp = {
+def _mlp_params(args):
+    params = {
         "hidden_layer_sizes": tuple(args.hidden),
         "activation": args.activation,
         "solver": args.solver,
@@ -194,15 +193,45 @@ def _models(args):
         "random_state": args.seed,
     }
     if args.batch_size is not None:
-        mlp["batch_size"] = args.batch_size
+        params["batch_size"] = args.batch_size
+    return params
+
+
+def _scikit_learn_mlp(cls, params, solver):
+    """scikit-learn's perceptron trained as ours (solver 'gd': one full batch)."""
+    if solver == "gd":
+        return cls(**{**params, "solver": "sgd", "batch_size": 10**9})
+    return cls(**params)
+
+
+def _models(args, regression=False):
+    """(name, estimator, is_ours) pairs for the requested models."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    from skbackprop import BackpropClassifier, BackpropRegressor
+
+    mlp = _mlp_params(args)
     models = []
+    if regression:
+        if args.model == "logistic":
+            raise DataError(
+                "the target is continuous: LogisticRegressionGD is a classifier; "
+                "use --model backprop (BackpropRegressor), or --task "
+                "classification if the numbers are class labels"
+            )
+        models.append(("BackpropRegressor", BackpropRegressor(args.loss, **mlp), True))
+        if args.compare and args.loss in ("squared_error", "poisson"):
+            sk = _scikit_learn_mlp(
+                MLPRegressor, {**mlp, "loss": args.loss}, args.solver
+            )
+            models.append(("MLPRegressor", sk, False))
+        return models
     if args.model in ("both", "backprop"):
         models.append(("BackpropClassifier", BackpropClassifier(**mlp), True))
         if args.compare:
-            mlp_sk = {**mlp, "solver": "sgd" if args.solver == "gd" else args.solver}
-            if args.solver == "gd":
-                mlp_sk["batch_size"] = 10**9  # full batch, as solver='gd'
-            models.append(("MLPClassifier", MLPClassifier(**mlp_sk), False))
+            sk = _scikit_learn_mlp(MLPClassifier, mlp, args.solver)
+            models.append(("MLPClassifier", sk, False))
     if args.model in ("both", "logistic"):
         from skbackprop import LogisticRegressionGD
 
@@ -211,6 +240,15 @@ def _models(args):
             lr = LogisticRegression(C=args.C, max_iter=1000)
             models.append(("LogisticRegression", lr, False))
     return models
+
+
+def _is_regression(y, task):
+    """Whether to regress: ``--task``, or (auto) a target of non-integer numbers."""
+    if task != "auto":
+        return task == "regression"
+    from sklearn.utils.multiclass import type_of_target
+
+    return type_of_target(y) == "continuous"
 
 
 def _plot(path, fitted):
@@ -256,7 +294,10 @@ def _kernel_line():
 
 
 def run(args, out=None):
-    """Train, compare, report; returns ``{model name: test accuracy}``."""
+    """Train, compare, report; returns ``{model name: test score}``.
+
+    The score is the accuracy of classifiers, the R^2 of regressors.
+    """
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -272,10 +313,30 @@ def run(args, out=None):
     else:
         X, y, _ = read_csv(args.csv, args.target)
         source = args.csv
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) < 2:
-        raise DataError(f"the target needs at least 2 classes, got {classes.tolist()}")
-    stratify = y if counts.min() >= 2 else None
+    regression = _is_regression(y, args.task)
+    if regression:
+        try:
+            y = y.astype(np.float64)
+        except ValueError:
+            raise DataError(
+                f"--task regression needs a numeric target, got {y[:3].tolist()}..."
+            ) from None
+        if args.loss == "poisson" and (y < 0).any():
+            raise DataError("--loss poisson needs a target without negative values")
+        stratify, what = None, "a continuous target"
+    else:
+        if args.loss != "squared_error":
+            raise DataError(
+                f"--loss {args.loss} is for regression; the target holds classes "
+                "(--task regression if its numbers are values)"
+            )
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2:
+            raise DataError(
+                f"the target needs at least 2 classes, got {classes.tolist()}"
+            )
+        stratify = y if counts.min() >= 2 else None
+        what = f"{len(classes)} classes"
     try:
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=args.test_size, random_state=args.seed, stratify=stratify
@@ -284,14 +345,14 @@ def run(args, out=None):
         raise DataError(f"cannot split {len(y)} samples for testing: {exc}") from None
     print(
         f"skbackprop {__version__}: {len(X_train)} training and {len(X_test)} test "
-        f"samples, {X.shape[1]} features, {len(classes)} classes from {source}",
+        f"samples, {X.shape[1]} features, {what} from {source}",
         file=out,
     )
 
     print(_kernel_line(), file=out)
 
     results, fitted = {}, []
-    for name, est, ours in _models(args):
+    for name, est, ours in _models(args, regression):
         if ours and args.progress and HAS_CALLBACKS and hasattr(est, "set_callbacks"):
             every = max(1, args.max_iter // 10)
             est.set_callbacks(EpochPrinter(name, every, out))
@@ -305,7 +366,8 @@ def run(args, out=None):
         results[name] = float(pipe.score(X_test, y_test))
         fitted.append((name, est, pipe, elapsed, notes))
 
-    print(f"\n{'model':<22}{'test accuracy':>15}{'fit time (s)':>15}", file=out)
+    score = "test R^2" if regression else "test accuracy"
+    print(f"\n{'model':<22}{score:>15}{'fit time (s)':>15}", file=out)
     for name, _, _, elapsed, notes in fitted:
         note = f"  ({', '.join(notes)})" if notes else ""
         print(f"{name:<22}{results[name]:>15.4f}{elapsed:>15.3f}{note}", file=out)
@@ -342,7 +404,12 @@ def build_parser():
                       help="your own data: a CSV file with a header row; all "
                       "columns but the target must be numeric")  # fmt: skip
     data.add_argument("--target", metavar="COLUMN",
-                      help="the column of --csv holding the class labels")  # fmt: skip
+                      help="the column of --csv holding the class labels or "
+                      "the values to predict")  # fmt: skip
+    data.add_argument("--task", choices=["auto", "classification", "regression"],
+                      default="auto",
+                      help="classify or regress; auto (default) regresses a "
+                      "target of non-integer numbers")  # fmt: skip
     data.add_argument("--test-size", type=float, default=0.25, metavar="F",
                       help="fraction of samples held out for testing "
                       "(default 0.25)")  # fmt: skip
@@ -351,11 +418,18 @@ def build_parser():
     model = p.add_argument_group("models")
     model.add_argument("--model", choices=["both", "backprop", "logistic"],
                        default="both",
-                       help="BackpropClassifier, LogisticRegressionGD, or both "
+                       help="BackpropClassifier (BackpropRegressor for a "
+                       "continuous target), LogisticRegressionGD, or both "
                        "(default)")  # fmt: skip
     model.add_argument("--no-compare", dest="compare", action="store_false",
-                       help="do not train scikit-learn's MLPClassifier and "
-                       "LogisticRegression for comparison")  # fmt: skip
+                       help="do not train scikit-learn's MLPClassifier, "
+                       "MLPRegressor and LogisticRegression "
+                       "for comparison")  # fmt: skip
+    model.add_argument("--loss", default="squared_error",
+                       choices=["squared_error", "poisson", "absolute_error",
+                                "huber", "quantile"],
+                       help="BackpropRegressor's loss "
+                       "(default squared_error)")  # fmt: skip
     model.add_argument("--hidden", type=int, nargs="+", default=[100], metavar="N",
                        help="hidden layer sizes (default 100)")  # fmt: skip
     model.add_argument("--activation", default="relu",
@@ -363,7 +437,7 @@ def build_parser():
                        help="hidden activation (default relu)")  # fmt: skip
     model.add_argument("--solver", default="adam",
                        choices=["adam", "sgd", "lbfgs", "gd"],
-                       help="BackpropClassifier's solver (default adam)")  # fmt: skip
+                       help="the network's solver (default adam)")  # fmt: skip
     model.add_argument("--alpha", type=float, default=1e-4,
                        help="L2 penalty of the network (default 1e-4)")  # fmt: skip
     model.add_argument("--learning-rate-init", type=float, default=1e-3,

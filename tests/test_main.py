@@ -114,7 +114,7 @@ FAST = ["--max-iter", "5", "--hidden", "16", "--quiet"]
 
 
 def _table(out):
-    rows = re.findall(r"^(\w+) +(\d\.\d{4}) +(\d+\.\d{3})", out, re.MULTILINE)
+    rows = re.findall(r"^(\w+) +(-?\d+\.\d{4}) +(\d+\.\d{3})", out, re.MULTILINE)
     return {name: (float(acc), float(t)) for name, acc, t in rows}
 
 
@@ -182,6 +182,57 @@ def test_csv_data(tmp_path, capsys):
     assert _table(out)["LogisticRegressionGD"][0] >= 0.85
 
 
+def _regression_csv(tmp_path, n=120):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 3))
+    price = 3.5 * X[:, 0] - 2 * X[:, 1] + 0.1 * rng.normal(size=n) + 10
+    lines = ["a,price,b,c"] + [f"{x[0]},{p},{x[1]},{x[2]}" for x, p in zip(X, price)]
+    return _write_csv(tmp_path / "prices.csv", "\n".join(lines) + "\n")
+
+
+# --max-iter keeps the command line quick: its fits stop before converging
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_csv_continuous_target_is_regressed(tmp_path, capsys):
+    path = _regression_csv(tmp_path)
+    args = ["--csv", path, "--target", "price", "--quiet", "--hidden", "16"]
+    assert main([*args, "--max-iter", "300", "--learning-rate-init", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "90 training and 30 test samples, 3 features, a continuous target" in out
+    assert "test R^2" in out
+    table = _table(out)
+    assert set(table) == {"BackpropRegressor", "MLPRegressor"}
+    assert table["BackpropRegressor"][0] > 0.9
+    # the same model as scikit-learn's, so the same test score
+    assert table["BackpropRegressor"][0] == table["MLPRegressor"][0]
+    # a loss scikit-learn does not have: nothing to compare with
+    assert main([*args, "--max-iter", "20", "--loss", "huber"]) == 0
+    assert set(_table(capsys.readouterr().out)) == {"BackpropRegressor"}
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--model", "logistic"], "LogisticRegressionGD is a classifier"),
+        (["--task", "classification", "--loss", "huber"], "--loss huber is for"),
+        (["--loss", "poisson"], None),
+    ],
+)
+def test_csv_regression_errors_are_clear(tmp_path, capsys, extra, message):
+    path = _regression_csv(tmp_path)
+    if message is None:  # poisson with negative values
+        path = _write_csv(tmp_path / "neg.csv", "a,y\n1,-2.5\n2,3.5\n3,1.5\n4,0.5\n")
+        message = "--loss poisson needs a target without negative values"
+    target = "price" if "prices" in path else "y"
+    assert main(["--csv", path, "--target", target, *FAST, *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_csv_labels_forced_to_regression_must_be_numbers(tmp_path, capsys):
+    path = _write_csv(tmp_path / "d.csv", "a,y\n1,x\n2,z\n3,x\n4,z\n")
+    assert main(["--csv", path, "--target", "y", "--task", "regression", *FAST]) == 2
+    assert "--task regression needs a numeric target" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "content, target, message",
     [
@@ -230,7 +281,8 @@ def test_help_documents_every_option(capsys):
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    options = "--csv --target --model --hidden --solver --alpha --learning-rate-init"
+    options = "--csv --target --task --loss --model --hidden --solver --alpha"
+    options += " --learning-rate-init"
     options += " --max-iter --batch-size --C --plot --save --quiet --core --no-compare"
     for option in options.split():
         assert option in out
