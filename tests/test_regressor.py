@@ -253,7 +253,10 @@ ESTIMATORS = [
     BackpropRegressor(loss="poisson", learning_rate_init=0.01),
     BackpropRegressor(loss="poisson", solver="lbfgs"),
     *(BackpropRegressor(loss=name) for name in ("absolute_error", "huber", "quantile")),
-    *(BackpropRegressor(activation=name) for name in ("tanh", "leaky_relu")),
+    *(
+        BackpropRegressor(activation=name)
+        for name in ("identity", "logistic", "tanh", "leaky_relu")
+    ),
     BackpropRegressor(activation=["tanh", "relu"], hidden_layer_sizes=(20, 10)),
 ]
 
