@@ -1,4 +1,4 @@
-"""The multilayer perceptrons: BackpropClassifier, a drop-in for MLPClassifier.
+"""The multilayer perceptrons: drop-ins for MLPClassifier and MLPRegressor.
 
 :class:`BaseMultilayerPerceptron`, on :class:`~skbackprop._base.BaseBackprop`,
 fits a network with hidden layers whatever its targets: it builds the
@@ -8,7 +8,9 @@ solver (:class:`~skbackprop.core.SGD` or :class:`~skbackprop.core.Adam` with
 a schedule, dropout set on the network) through the training loop of
 :mod:`skbackprop._training`, with a validation set of its own or the user's.
 :class:`BackpropClassifier` adds only what a classifier needs: the encoding of
-class labels, class weights, the validation accuracy and the predict methods.
+class labels, class weights, the validation accuracy and the predict methods;
+:class:`BackpropRegressor` only what a regressor needs: numeric targets, its
+losses (``MLPRegressor``'s two and the robust ones), R^2 and ``predict``.
 """
 
 import warnings
