@@ -17,7 +17,8 @@ class LossCurveDisplay:
     """Training loss, validation loss and validation score per epoch.
 
     Build it with :meth:`from_estimator` from a fitted
-    :class:`~skbackprop.BackpropClassifier` or
+    :class:`~skbackprop.BackpropClassifier`,
+    :class:`~skbackprop.BackpropRegressor` or
     :class:`~skbackprop.LogisticRegressionGD`, or directly from the curves.
     In the style of scikit-learn's ``*Display`` objects: :meth:`plot` draws
     and stores the matplotlib artists.
@@ -29,7 +30,8 @@ class LossCurveDisplay:
     validation_loss_curve : array-like of shape (n_epochs,), default=None
         Validation loss per epoch.
     validation_scores : array-like of shape (n_epochs,), default=None
-        Validation score (accuracy) per epoch, drawn on a second axis.
+        Validation score per epoch (the estimator's score: accuracy for a
+        classifier, R^2 for a regressor), drawn on a second axis.
     best_epoch : int, default=None
         The epoch (counted from 1) whose weights were kept, marked with a
         vertical line.
@@ -82,8 +84,10 @@ class LossCurveDisplay:
         Parameters
         ----------
         estimator : fitted estimator with ``loss_curve_``
-            A :class:`~skbackprop.BackpropClassifier` or
-            :class:`~skbackprop.LogisticRegressionGD` (or ``MLPClassifier``).
+            A :class:`~skbackprop.BackpropClassifier`,
+            :class:`~skbackprop.BackpropRegressor` or
+            :class:`~skbackprop.LogisticRegressionGD` (or ``MLPClassifier``,
+            ``MLPRegressor``).
         ax : matplotlib Axes, default=None
             Where to draw; a new figure by default.
         name : str, default=None

@@ -5,16 +5,27 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
 
 from _data import X_digits, y_digits
-from skbackprop import BackpropClassifier, LogisticRegressionGD
+from skbackprop import BackpropClassifier, BackpropRegressor, LogisticRegressionGD
 from skbackprop.streaming import fit_stream
 
 distributed = pytest.importorskip("distributed")
 
 X, y = X_digits, y_digits
+# 200 patients, the disease progression in units of 100: the regressor's data
+X_reg, y_reg = load_diabetes(return_X_y=True)
+X_reg, y_reg = X_reg[:200], y_reg[:200] / 100
+
+# The classifier on the digits (scored by accuracy), the regressor on the
+# diabetes data (scored by R^2).
+MODELS = {
+    "classifier": (BackpropClassifier, X, y),
+    "regressor": (BackpropRegressor, X_reg, y_reg),
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +50,10 @@ def _quiet(fn):
         return fn()
 
 
-def _search(n_jobs):
+def _search(kind, n_jobs):
+    model, X, y = MODELS[kind]
     grid = GridSearchCV(
-        BackpropClassifier(max_iter=15, random_state=0),
+        model(max_iter=15, random_state=0),
         {"hidden_layer_sizes": [(8,), (16,)], "alpha": [1e-4, 1e-2]},
         cv=3,
         n_jobs=n_jobs,
@@ -62,11 +74,12 @@ def assert_same_scores(a, b):
         np.testing.assert_array_equal(a.cv_results_[key], b.cv_results_[key])
 
 
-def test_grid_search_on_the_cluster_equals_one_process(client):
-    serial = _search(1)
+@pytest.mark.parametrize("kind", MODELS)
+def test_grid_search_on_the_cluster_equals_one_process(client, kind):
+    serial = _search(kind, 1)
     before = _executed(client)
     with joblib.parallel_config(backend="dask"):
-        distributed_ = _search(-1)
+        distributed_ = _search(kind, -1)
     after = _executed(client)
     assert_same_scores(distributed_, serial)
     # the fits ran on the workers, both of them (joblib may batch several
@@ -91,13 +104,21 @@ def test_randomized_search_and_cross_validate(client):
             cv=3,
             n_jobs=n_jobs,
         )
-        return _quiet(lambda: search.fit(X, y)), cv
+        cv_reg = cross_validate(
+            BackpropRegressor(hidden_layer_sizes=(8,), max_iter=10, random_state=0),
+            X_reg,
+            y_reg,
+            cv=3,
+            n_jobs=n_jobs,
+        )
+        return _quiet(lambda: search.fit(X, y)), cv, cv_reg
 
-    serial_search, serial_cv = _quiet(lambda: run(1))
+    serial_search, serial_cv, serial_reg = _quiet(lambda: run(1))
     with joblib.parallel_config(backend="dask"):
-        dist_search, dist_cv = _quiet(lambda: run(-1))
+        dist_search, dist_cv, dist_reg = _quiet(lambda: run(-1))
     assert_same_scores(dist_search, serial_search)
     np.testing.assert_array_equal(dist_cv["test_score"], serial_cv["test_score"])
+    np.testing.assert_array_equal(dist_reg["test_score"], serial_reg["test_score"])
 
 
 def test_blas_limited_to_one_thread_per_worker(client):
@@ -112,16 +133,18 @@ def test_blas_limited_to_one_thread_per_worker(client):
         assert threads and all(t == 1 for t in threads), threads
 
 
-def test_fit_stream_computes_dask_blocks_on_the_cluster(client):
+@pytest.mark.parametrize("kind", MODELS)
+def test_fit_stream_computes_dask_blocks_on_the_cluster(client, kind):
     da = pytest.importorskip("dask.array")
-    Xd = da.from_array(X, chunks=(50, 64))
+    model, X, y = MODELS[kind]
+    Xd = da.from_array(X, chunks=(50, X.shape[1]))
     yd = da.from_array(y, chunks=50)
+    # a regressor's first partial_fit takes no classes
+    classes = {"classes": np.unique(y)} if kind == "classifier" else {}
 
     def run(data, **kwargs):
-        est = BackpropClassifier((8,), random_state=0)
-        fit_stream(
-            est, data, classes=np.arange(10), n_epochs=2, random_state=0, **kwargs
-        )
+        est = model(hidden_layer_sizes=(8,), random_state=0)
+        fit_stream(est, data, n_epochs=2, random_state=0, **classes, **kwargs)
         return est
 
     before = _executed(client)

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_diabetes, load_digits
 
-from skbackprop import BackpropClassifier, LogisticRegressionGD
+from skbackprop import BackpropClassifier, BackpropRegressor, LogisticRegressionGD
 from skbackprop.plotting import LossCurveDisplay
 
 mpl = pytest.importorskip("matplotlib")
@@ -13,6 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 X, y = load_digits(return_X_y=True)
 X, y = X[:400] / 16, y[:400]
+# The regressor's data: standardised features, targets in units of 100.
+X_reg, y_reg = load_diabetes(return_X_y=True)
+X_reg, y_reg = (X_reg - X_reg.mean(axis=0)) / X_reg.std(axis=0), y_reg / 100
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +56,58 @@ def test_from_estimator_marks_the_best_epoch(metric):
     assert display.ax_.get_yscale() == "log"
     assert display.score_ax_ is not None and display.figure_ is display.ax_.figure
     assert display.ax_.get_title() == "BackpropClassifier"
+
+
+@pytest.mark.parametrize("metric", ["r2", "loss", None])  # None: no early stopping
+def test_from_regressor_draws_its_validation_loss_and_r2(metric):
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(32,),
+        early_stopping=metric is not None,
+        early_stopping_metric=metric or "r2",
+        n_iter_no_change=3,
+        # small batches at a rate of 0.01: the validation loss turns within
+        # about ten epochs, so early stopping ends the fit and the best epoch
+        # is not the last
+        batch_size=32,
+        learning_rate_init=0.01,
+        max_iter=100,
+        random_state=0,
+    )
+    reg.fit(X_reg[:300], y_reg[:300], X_val=X_reg[300:], y_val=y_reg[300:])
+    display = LossCurveDisplay.from_estimator(reg)
+    lines = display.lines_
+    assert set(lines) - {"best epoch"} == {
+        "training loss",
+        "validation loss",
+        "validation score",
+    }
+    np.testing.assert_array_equal(lines["training loss"].get_ydata(), reg.loss_curve_)
+    np.testing.assert_array_equal(
+        lines["validation loss"].get_ydata(), reg.validation_loss_curve_
+    )
+    np.testing.assert_array_equal(
+        lines["validation score"].get_ydata(), reg.validation_scores_
+    )
+    if metric is None:  # the validation set is only scored: no epoch is marked
+        assert "best epoch" not in lines
+        best = reg.n_iter_
+    else:
+        if metric == "loss":
+            best = np.argmin(reg.validation_loss_curve_) + 1
+        else:
+            best = np.argmax(reg.validation_scores_) + 1
+        assert lines["best epoch"].get_xdata()[0] == best < reg.n_iter_
+    # the scores drawn are the validation R^2: the kept epoch's is the score of
+    # the model
+    assert reg.validation_scores_[best - 1] == pytest.approx(
+        reg.score(X_reg[300:], y_reg[300:])
+    )
+    assert display.score_ax_.get_ylabel() == "validation score"
+    assert display.ax_.get_title() == "BackpropRegressor"
+    # no label speaks of a classifier's accuracy
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    labels = [display.ax_.get_ylabel(), display.score_ax_.get_ylabel(), *legend]
+    assert not [label for label in labels if "accuracy" in label]
 
 
 def test_plain_curves_and_given_axes():

@@ -1,7 +1,8 @@
 """Reliability: bad input, injected faults, concurrency, leaks and determinism.
 
 Every input here either fits with finite outputs or raises a ValueError or
-TypeError naming the problem, and a failure never damages a fitted model.
+TypeError naming the problem, and a failure never damages a fitted model:
+classifiers, regressors and logistic regression alike.
 """
 
 import copy
@@ -16,9 +17,10 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 
-from skbackprop import BackpropClassifier, LogisticRegressionGD
+from skbackprop import BackpropClassifier, BackpropRegressor, LogisticRegressionGD
 from skbackprop.core.network import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -26,6 +28,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 rng0 = np.random.default_rng(0)
 X0 = rng0.normal(size=(40, 5))
 y0 = (X0[:, 0] + X0[:, 1] > 0).astype(int) + (X0[:, 2] > 1)
+# the regressors' targets: a smooth function of the same samples, with noise
+yr0 = X0[:, 0] + 0.5 * X0[:, 1] ** 2 + rng0.normal(scale=0.1, size=40)
 
 
 def small_models():
@@ -35,10 +39,30 @@ def small_models():
         BackpropClassifier((6,), solver="sgd", max_iter=15, random_state=0),
         LogisticRegressionGD(max_iter=50),
         LogisticRegressionGD(solver="adam", max_iter=10, random_state=0),
+        BackpropRegressor(hidden_layer_sizes=(6,), max_iter=15, random_state=0),
+        BackpropRegressor(
+            hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0
+        ),
+        BackpropRegressor(
+            "huber", (6,), solver="sgd", huber_delta=0.5, max_iter=15, random_state=0
+        ),
     ]
 
 
-MODEL_IDS = ["mlp-adam", "mlp-lbfgs", "mlp-sgd", "lr-gd", "lr-adam"]
+MODEL_IDS = ["mlp-adam", "mlp-lbfgs", "mlp-sgd", "lr-gd", "lr-adam",
+             "reg-adam", "reg-lbfgs", "reg-huber-sgd"]  # fmt: skip
+ALL = range(len(MODEL_IDS))
+CLASSIFIERS = range(5)
+
+
+def targets(est):
+    """The targets ``est`` learns from ``X0``: classes, or real values."""
+    return yr0 if is_regressor(est) else y0
+
+
+def first_call(est, y):
+    """What the first ``partial_fit`` call takes besides the data."""
+    return {} if is_regressor(est) else {"classes": np.unique(y)}
 
 
 def fitted_state(est):
@@ -59,8 +83,26 @@ def assert_same_state(a, b):
             assert va == vb or (va != va and vb != vb), key  # NaN-safe
 
 
+def assert_trains_on_alike(est, twin, X, y):
+    """One more partial_fit takes ``est`` and ``twin`` to the same model.
+
+    A failed call made to ``est`` alone must have left nothing behind: not in
+    the fitted attributes, nor in the optimizer (its momentum, its rate) and
+    the training state they continue from.
+    """
+    for model in (est, twin):
+        model.partial_fit(X, y)
+    assert est.loss_curve_ == twin.loss_curve_ and est.t_ == twin.t_
+    for a, b in zip(est.coefs_ + est.intercepts_, twin.coefs_ + twin.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
 def check_outputs(est, X):
     """Finite outputs that agree with each other."""
+    if is_regressor(est):
+        pred = est.predict(X)
+        assert pred.shape == (X.shape[0],) and np.isfinite(pred).all()
+        return
     if len(est.classes_) == 1:  # MLPClassifier's behaviour: the one class
         assert np.all(est.predict(X) == est.classes_[0])
         return
@@ -131,14 +173,14 @@ def test_random_inputs_fit_with_finite_outputs_or_raise_clearly(
     check_outputs(est, X)
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 @pytest.mark.parametrize(
     "where", ["fit-X", "fit-sample_weight", "predict-X", "partial_fit-X", "X_val"]
 )
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_values_are_refused_by_name(make, where, bad):
     est = small_models()[make]
-    X, y, sw = X0.copy(), y0, np.ones(len(y0))
+    X, y, sw = X0.copy(), targets(est), np.ones(len(y0))
     if where == "predict-X":
         est.fit(X, y)
         before = fitted_state(est)
@@ -150,31 +192,107 @@ def test_non_finite_values_are_refused_by_name(make, where, bad):
     if where == "partial_fit-X":
         if not hasattr(est, "partial_fit"):
             return
-        est.partial_fit(X, y, classes=np.unique(y))
+        est.partial_fit(X, y, **first_call(est, y))
         before = fitted_state(est)
         X[0, 0] = bad
         with pytest.raises(ValueError, match=r"NaN|infinity"):
             est.partial_fit(X, y)
         assert_same_state(before, fitted_state(est))
         return
+    # the refused fits below meet an already fitted model and leave it as it was
     if where == "X_val":
-        if not isinstance(est, BackpropClassifier):
+        if isinstance(est, LogisticRegressionGD):
             return
+        est.fit(X, y)
+        before = fitted_state(est)
         X_val = X.copy()
         X_val[2, 2] = bad
         message = "does not use a validation set" if est.solver == "lbfgs" else ""
         with pytest.raises(ValueError, match=message or r"NaN|infinity"):
             est.fit(X, y, X_val=X_val, y_val=y)
+        assert_same_state(before, fitted_state(est))
         return
+    est.fit(X, y)
+    before = fitted_state(est)
     if where == "fit-X":
         X[5, 0] = bad
     else:
         sw[5] = bad
     with pytest.raises(ValueError, match=r"NaN|infinity|sample_weight"):
         est.fit(X, y, sample_weight=sw)
+    assert_same_state(before, fitted_state(est))
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+y_nan = yr0.copy()
+y_nan[3] = np.nan
+# What a fitted regressor is given, and the error that says what is wrong.
+REFUSED = {
+    "fit-NaN-y": (lambda r: r.fit(X0, y_nan), "y contains NaN"),
+    "partial_fit-NaN-y": (lambda r: r.partial_fit(X0, y_nan), "y contains NaN"),
+    "fit-two-outputs": (
+        lambda r: r.fit(X0, np.c_[yr0, yr0]),
+        "y has 2 outputs, but the model was fitted with 1",
+    ),
+    "partial_fit-two-outputs": (
+        lambda r: r.partial_fit(X0, np.c_[yr0, yr0]),
+        "y has 2 outputs, but the model was fitted with 1",
+    ),
+    "fit-four-features": (
+        lambda r: r.fit(X0[:, :4], yr0),
+        "X has 4 features, but BackpropRegressor is expecting 5",
+    ),
+    "partial_fit-four-features": (
+        lambda r: r.partial_fit(X0[:, :4], yr0),
+        "X has 4 features, but BackpropRegressor is expecting 5",
+    ),
+    "y_val-two-outputs": (
+        lambda r: r.fit(X0, yr0, X_val=X0, y_val=np.c_[yr0, yr0]),
+        "y_val has 2 outputs where y has 1",
+    ),
+    "X_val-four-features": (
+        lambda r: r.fit(X0, yr0, X_val=X0[:, :4], y_val=yr0),
+        "X has 4 features",
+    ),
+    "poisson-negative-y": (
+        lambda r: r.set_params(loss="poisson").partial_fit(X0, yr0 - 10),
+        "negative which is not allowed for loss='poisson'",
+    ),
+    "partial_fit-zero-weights": (
+        lambda r: r.partial_fit(X0, yr0, sample_weight=np.zeros(len(X0))),
+        "at least one non-zero",
+    ),
+    "string-targets": (
+        lambda r: r.fit(X0, np.array(["a"] * len(X0))),
+        "could not convert string to float",
+    ),
+    "changed-hidden-layers": (
+        lambda r: r.set_params(hidden_layer_sizes=(7,)).fit(X0, yr0),
+        "The network's shape changed since the last fit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_refused_input_leaves_a_fitted_regressor_as_it_was(case):
+    call, message = REFUSED[case]
+
+    def fitted():  # warm_start: a fit would continue from the fitted model
+        reg = BackpropRegressor(hidden_layer_sizes=(6,), solver="sgd", max_iter=5,
+                                warm_start=True, random_state=0)  # fmt: skip
+        return reg.fit(X0, yr0)
+
+    reg, twin = fitted(), fitted()
+    params = reg.get_params()
+    before = fitted_state(reg)
+    with pytest.raises(ValueError, match=message):
+        call(reg)
+    assert_same_state(before, fitted_state(reg))
+    # training goes on as if the call had not been made
+    reg.set_params(**params)
+    assert_trains_on_alike(reg, twin, X0, yr0)
+
+
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_edge_cases(make):
     rng = np.random.default_rng(1)
     cases = {
@@ -201,7 +319,7 @@ def test_edge_cases(make):
             assert "non-finite" in str(exc) or "too large" in str(exc), str(exc)
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize("make", CLASSIFIERS, ids=MODEL_IDS[:5])
 def test_one_sample_and_one_class(make):
     est = small_models()[make]
     if isinstance(est, BackpropClassifier):  # MLPClassifier fits one class
@@ -228,7 +346,7 @@ def test_pandas_input_with_feature_names():
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(X0, columns=[f"f{i}" for i in range(5)])
     for est in small_models():
-        est.fit(df, pd.Series(y0))
+        est.fit(df, pd.Series(targets(est)))
         assert list(est.feature_names_in_) == list(df.columns)
         check_outputs(est, df)
         with pytest.warns(UserWarning, match="feature names"):
@@ -236,32 +354,72 @@ def test_pandas_input_with_feature_names():
 
 
 # --------------------------------------------------------------------- faults
+@pytest.mark.parametrize("model", [BackpropClassifier, BackpropRegressor])
 @pytest.mark.parametrize("solver", ["sgd", "adam", "gd"])
-def test_divergence_raises_and_keeps_the_fitted_model(solver):
+def test_divergence_raises_and_keeps_the_fitted_model(model, solver):
     # steps of 1e200 on inputs of 1e200 overflow to inf in the first update
     X = X0 * 1e200
-    est = BackpropClassifier((6,), solver=solver, max_iter=20, random_state=0)
-    est.fit(X0, y0)
+    est = model(hidden_layer_sizes=(6,), solver=solver, max_iter=20, random_state=0)
+    y = targets(est)
+    est.fit(X0, y)
     before = fitted_state(est)
     est.set_params(learning_rate_init=1e200, warm_start=True)
     with pytest.raises(ValueError, match="learning_rate_init"):
-        est.fit(X, y0)
+        est.fit(X, y)
     assert_same_state(before, fitted_state(est))
     if solver != "gd":
         # partial_fit keeps its optimizer (and its learning rate), as in
         # MLPClassifier: start one with the huge rate
-        inc = BackpropClassifier(
-            (6,), solver=solver, learning_rate_init=1e200, random_state=0
+        inc = model(
+            hidden_layer_sizes=(6,),
+            solver=solver,
+            learning_rate_init=1e200,
+            random_state=0,
         )
-        inc.partial_fit(X0, y0, classes=np.unique(y0))
+        inc.partial_fit(X0, y, **first_call(inc, y))
         before_inc = fitted_state(inc)
         with pytest.raises(ValueError, match="learning_rate_init"):
-            inc.partial_fit(X, y0)
+            inc.partial_fit(X, y)
         assert_same_state(before_inc, fitted_state(inc))
     # and training goes on correctly afterwards
     est.set_params(learning_rate_init=1e-3)
-    est.fit(X0, y0)
+    est.fit(X0, y)
     check_outputs(est, X0)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_diverging_on_unscaled_data_keeps_the_fitted_model(loss):
+    # features and targets in the thousands, not scaled: plain SGD at a rate
+    # of 1e10 overflows within a few epochs
+    X, y = X0 * 1000, np.abs(yr0) * 1000
+    diverged = "Training diverged.*Lower the learning rate.*left as it was"
+
+    def fitted():
+        est = BackpropRegressor(loss, (6,), solver="sgd", max_iter=20, random_state=0)
+        return est.fit(X0, np.abs(yr0))
+
+    est, twin = fitted(), fitted()
+    before = fitted_state(est)
+    est.set_params(learning_rate_init=1e10, warm_start=True)
+    with pytest.raises(ValueError, match=diverged):
+        est.fit(X, y)
+    assert_same_state(before, fitted_state(est))
+    # it goes on with its own optimizer, at its own rate, as its twin does
+    assert_trains_on_alike(est, twin, X0, np.abs(yr0))
+
+    # partial_fit keeps its optimizer and its rate: start one at 1e10 with a
+    # single step, then give it four steps on the unscaled data
+    def started():
+        inc = BackpropRegressor(loss, (6,), solver="sgd", batch_size=10,
+                                learning_rate_init=1e10, random_state=0)  # fmt: skip
+        return inc.partial_fit(X0[:10], np.abs(yr0[:10]))
+
+    inc, twin = started(), started()
+    before = fitted_state(inc)
+    with pytest.raises(ValueError, match=diverged):
+        inc.partial_fit(X, y)
+    assert_same_state(before, fitted_state(inc))
+    assert_trains_on_alike(inc, twin, X0[:10], np.abs(yr0[:10]))
 
 
 class Boom(Exception):
@@ -288,24 +446,26 @@ class RaisingCallback:
         return False
 
 
-def test_failed_partial_fit_leaves_the_training_state_as_it_was():
+@pytest.mark.parametrize("model", [BackpropClassifier, BackpropRegressor])
+def test_failed_partial_fit_leaves_the_training_state_as_it_was(model):
     """Training after a failed call goes on exactly as if it had not happened."""
     pytest.importorskip("sklearn.callback")
-    classes = np.unique(y0)
 
-    def model():
-        est = BackpropClassifier((6,), random_state=0, batch_size=10)
+    def fitted():
+        est = model(hidden_layer_sizes=(6,), random_state=0, batch_size=10)
+        y = targets(est)
         for _ in range(3):
-            est.partial_fit(X0, y0, classes=classes)
+            est.partial_fit(X0, y, **first_call(est, y))
         return est
 
-    clean, failed = model(), model()
+    clean, failed = fitted(), fitted()
+    y = targets(clean)
     failed.set_callbacks(RaisingCallback(at=1))
     with pytest.raises(Boom):
-        failed.partial_fit(X0[::-1], y0[::-1])
+        failed.partial_fit(X0[::-1], y[::-1])
     failed.set_callbacks()
     for est in (clean, failed):
-        est.partial_fit(X0, y0)
+        est.partial_fit(X0, y)
     assert failed.loss_curve_ == clean.loss_curve_ and len(clean.loss_curve_) == 4
     assert failed.t_ == clean.t_ and failed.n_iter_ == clean.n_iter_
     for a, b in zip(
@@ -314,21 +474,23 @@ def test_failed_partial_fit_leaves_the_training_state_as_it_was():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_exception_from_a_callback_propagates_and_keeps_the_model(make):
     pytest.importorskip("sklearn.callback")
-    est = small_models()[make].fit(X0, y0)
+    est = small_models()[make]
+    y = targets(est)
+    est.fit(X0, y)
     before = fitted_state(est)
     est.set_callbacks(RaisingCallback(at=2))
     with pytest.raises(Boom):
-        est.fit(X0[::-1], y0[::-1])
+        est.fit(X0[::-1], y[::-1])
     assert_same_state(before, fitted_state(est))
     est.set_callbacks()  # without it, fitting works again
-    est.fit(X0, y0)
+    est.fit(X0, y)
     check_outputs(est, X0)
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_keyboard_interrupt_mid_epoch_warns_and_keeps_a_usable_model(make, monkeypatch):
     est = small_models()[make]
     calls = {"n": 0}
@@ -342,31 +504,60 @@ def test_keyboard_interrupt_mid_epoch_warns_and_keeps_a_usable_model(make, monke
 
     monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
     with pytest.warns(UserWarning, match="interrupted"):
-        est.fit(X0, y0)
+        est.fit(X0, targets(est))
     monkeypatch.undo()
     check_outputs(est, X0)
     assert all(np.isfinite(c).all() for c in _weights(est))
 
 
+class InterruptAtTheStart(RaisingCallback):
+    """Ctrl-C after the data are validated, before the first epoch."""
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        if context.task_name == "fit":
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
+def test_keyboard_interrupt_before_training_keeps_the_fitted_model(make):
+    pytest.importorskip("sklearn.callback")
+    est = small_models()[make]
+    y = targets(est)
+    est.fit(X0, y)
+    before = fitted_state(est)
+    est.set_callbacks(InterruptAtTheStart(at=None))
+    # no epoch has run, so there is nothing to keep: the interrupt propagates,
+    # and the new data's three features (already validated) are forgotten
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X0[:, :3], y)
+    assert_same_state(before, fitted_state(est))
+    assert est.n_features_in_ == 5
+    check_outputs(est, X0)
+
+
 def _weights(est):
-    if isinstance(est, BackpropClassifier):
+    if hasattr(est, "coefs_"):  # the multilayer perceptrons
         return est.coefs_ + est.intercepts_
     return [est.coef_, est.intercept_]
 
 
-def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
+@pytest.mark.parametrize("model", [BackpropClassifier, BackpropRegressor])
+def test_keyboard_interrupt_restores_the_best_validation_weights(model, monkeypatch):
     rng = np.random.default_rng(3)
     X = rng.normal(size=(200, 5))
-    y = (X[:, 0] > 0).astype(int)
-    # a large step: the validation score peaks within the first ten epochs
-    # and then falls, so the best weights are not the last ones
+    if model is BackpropClassifier:
+        y = (X[:, 0] > 0).astype(int)
+    else:
+        y = X[:, 0] + rng.normal(scale=0.5, size=200)
+    # a large step: the validation score (accuracy or R^2) peaks within the
+    # first ten epochs and then falls, so the best weights are not the last ones
     kw = dict(hidden_layer_sizes=(8,), early_stopping=True, random_state=0,
               n_iter_no_change=1000, max_iter=30, learning_rate_init=0.1)  # fmt: skip
-    full = BackpropClassifier(**kw).fit(X, y)
+    full = model(**kw).fit(X, y)
     best_epoch = int(np.argmax(full.validation_scores_[:10]))
     assert best_epoch < 9  # not the tenth, the last one before the interrupt
     # the weights of the best epoch, from a fit that ends there
-    best = BackpropClassifier(**{**kw, "max_iter": best_epoch + 1}).fit(X, y)
+    best = model(**{**kw, "max_iter": best_epoch + 1}).fit(X, y)
     calls = {"n": 0}
     last = []  # the weights after the tenth epoch, when it is interrupted
     original = Network.loss_and_gradient
@@ -381,7 +572,7 @@ def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
 
     monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
     with pytest.warns(UserWarning, match="interrupted"):
-        est = BackpropClassifier(**kw).fit(X, y)
+        est = model(**kw).fit(X, y)
     monkeypatch.undo()
     assert est.n_iter_ == 10
     assert est.best_validation_score_ == max(full.validation_scores_[:10])
@@ -393,17 +584,19 @@ def test_keyboard_interrupt_restores_the_best_validation_weights(monkeypatch):
 
 
 # ------------------------------------------------------- load and concurrency
-@pytest.mark.parametrize("make", [0, 3], ids=["mlp", "lr"])
+@pytest.mark.parametrize("make", [0, 3, 5], ids=["mlp", "lr", "reg"])
 def test_predict_from_many_threads_at_once(make):
-    est = small_models()[make].fit(X0, y0)
+    est = small_models()[make]
+    est.fit(X0, targets(est))
+    predict = est.predict if is_regressor(est) else est.predict_proba
     X = np.random.default_rng(4).normal(size=(500, 5))
-    expected = est.predict_proba(X)
+    expected = predict(X)
     results, barrier = [None] * 8, threading.Barrier(8)
 
     def work(i):
         barrier.wait()
         for _ in range(20):
-            results[i] = est.predict_proba(X)
+            results[i] = predict(X)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
@@ -446,9 +639,11 @@ def test_no_memory_growth_over_repeated_fits():
     assert end - mid < 200_000, f"{end - mid} bytes retained over 50 more fits"
 
 
-@pytest.mark.parametrize("make", range(5), ids=MODEL_IDS)
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_same_random_state_gives_bit_identical_weights(make):
-    a = small_models()[make].fit(X0, y0)
-    b = small_models()[make].fit(X0, y0)
+    a = small_models()[make]
+    b = small_models()[make]
+    a.fit(X0, targets(a))
+    b.fit(X0, targets(b))
     for wa, wb in zip(_weights(a), _weights(b)):
         np.testing.assert_array_equal(wa, wb)
