@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing, check_random_state, check_scalar
 
@@ -178,6 +179,18 @@ def _source(data, sample_weight, chunk_size, n_epochs):
     return None, lambda: data
 
 
+def _takes_classes(estimator):
+    """Whether ``partial_fit`` wants every class on its first call: a classifier.
+
+    Asked of scikit-learn's tags, or of the signature of ``partial_fit`` for an
+    object without tags.
+    """
+    try:
+        return is_classifier(estimator)
+    except AttributeError:
+        return "classes" in inspect.signature(estimator.partial_fit).parameters
+
+
 def fit_stream(
     estimator,
     data,
@@ -270,8 +283,7 @@ default=None
             "and BackpropRegressor use a stochastic solver; for "
             "LogisticRegressionGD 'sgd' or 'adam')."
         )
-    # a classifier's partial_fit takes every class on its first call
-    takes_classes = "classes" in inspect.signature(estimator.partial_fit).parameters
+    takes_classes = _takes_classes(estimator)
     if takes_classes and classes is None and not hasattr(estimator, "classes_"):
         raise ValueError(
             "classes is required: the first partial_fit call needs every class."

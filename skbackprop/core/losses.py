@@ -56,8 +56,10 @@ IdentityHuberLoss(delta=0.5)
 array([1.395])
 """
 
+import functools
 import inspect
 import numbers
+import types
 
 import numpy as np
 from scipy.special import xlogy
@@ -144,13 +146,20 @@ class Loss:
         return f"{type(self).__name__}({changed})"
 
 
+@functools.cache
 def _defaults(cls):
-    """The keyword parameters of ``cls``'s constructor and their defaults."""
-    return {
-        p.name: p.default
-        for p in inspect.signature(cls).parameters.values()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    }
+    """The keyword parameters of ``cls``'s constructor and their defaults.
+
+    Cached (read-only): every fit asks for its loss, and a signature is
+    costly to build.
+    """
+    return types.MappingProxyType(
+        {
+            p.name: p.default
+            for p in inspect.signature(cls).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+    )
 
 
 class SoftmaxLogLoss(Loss):
