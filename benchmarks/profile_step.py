@@ -1,13 +1,17 @@
 """Where the time of one training step goes: a per-phase profile of the hot loop.
 
-Replays :func:`skbackprop._training.run_epoch`'s step (gather the batch,
-forward, loss, backward, L2 penalty, Adam) with a timer around each phase, on
-the benchmark cases of ``bench_mlp.py``, and prints microseconds per batch and
-shares. The replay calls the same core functions in the same order as
-:meth:`Network.loss_and_gradient` (it checks that its gradient and loss are the
-same), so the phases add up to the real step; the timers add about 1 us. The
-compiled kernels of ``skbackprop.core.accel`` run where Numba is installed;
-``--numpy`` switches them off.
+Trains each case of ``bench_mlp.py`` (Adam, batches of 200, ``alpha=1e-4``)
+twice from the same seed with the package's own loop,
+:func:`skbackprop._training.run_epoch`, taking turns epoch by epoch: a plain
+run, and a profiled run during whose epochs timing wrappers replace the
+functions a step calls (the batch gathering of ``MiniBatches``,
+``Network.loss_and_gradient``, the loss's ``sum_and_activate`` and ``delta``,
+``Adam.update`` and every function of ``skbackprop.core.ops``). A phase is the
+time inside its function less that of the timed calls it makes; the matrix
+products are what remains of ``loss_and_gradient``. The plain run gives the
+true step time, hence the wrappers' overhead, and both runs must end with
+bit-identical weights. ``--numpy`` switches the compiled kernels of
+``skbackprop.core.accel`` off.
 
 Run from the repository root::
 
@@ -17,81 +21,179 @@ Run from the repository root::
 """
 
 import argparse
+import contextlib
+import inspect
+import math
 import time
 
 import numpy as np
 from _common import digits, machine_facts, synthetic
 
-from skbackprop._training import _BatchGatherer
-from skbackprop.core import Adam, Network, accel
-from skbackprop.core.activations import DERIVATIVES
-from skbackprop.core.ops import add_bias_activate as _add_bias_activate
+from skbackprop._training import MiniBatches, run_epoch
+from skbackprop.core import Adam, Network, accel, ops
 
 CASES = {
-    "a32": ("synthetic", [784, 256, 10], np.float32, 20000, 3),
-    "a64": ("synthetic", [784, 256, 10], np.float64, 20000, 2),
-    "b": ("digits", [64, 100, 10], np.float64, None, 40),
-    "c": ("synthetic", [784, 512, 512, 512, 10], np.float32, 10000, 2),
+    # name: (data, layer sizes, dtype, n_samples, epochs)
+    "a32": ("synthetic", [784, 256, 10], np.float32, 20000, 15),
+    "a64": ("synthetic", [784, 256, 10], np.float64, 20000, 9),
+    "b": ("digits", [64, 100, 10], np.float64, None, 61),
+    "c": ("synthetic", [784, 512, 512, 512, 10], np.float32, 10000, 5),
+}
+BATCH_SIZE = 200
+ALPHA = 1e-4
+
+# The phase each timed function stands for; a function of ``ops`` missing
+# here is timed all the same, under its own name.
+PHASES = {
+    "MiniBatches.__iter__": "gather the batch (shuffle once per epoch)",
+    "Network.loss_and_gradient": "matrix products (+ penalty dot, glue)",
+    "SoftmaxLogLoss.sum_and_activate": "softmax exp and log, loss sum",
+    "SoftmaxLogLoss.delta": "output delta",
+    "Adam.update": "Adam step size",
+    "ops.add_bias_activate": "bias add + activation",
+    "ops.subtract_row_max": "softmax shift by the row maxima",
+    "ops.normalize_rows": "softmax normalisation",
+    "ops.log_loss_terms": "log-loss terms",
+    "ops.activation_derivative": "activation derivative",
+    "ops.bias_gradient": "bias gradient",
+    "ops.finish_gradient": "gradient + alpha W, / n",
+    "ops.sgd_step": "SGD pass",
+    "ops.adam_step": "Adam pass",
+    "run_epoch": "the loop (+ wrappers' bookkeeping)",
 }
 
 
-def step(net, opt, gather, idx, alpha, acc):
-    """One training step, timed phase by phase into ``acc``; returns the loss."""
-    clock = time.perf_counter
-    t = [clock()]
+class PhaseTimer:
+    """Time and calls of the functions it wraps, each under a name.
 
-    def mark(name):
-        now = clock()
-        acc[name] = acc.get(name, 0.0) + now - t[0]
-        t[0] = now
+    A wrapped call counts for its name less the time of the wrapped calls
+    made inside it, which count for theirs: the names' times add up to the
+    time of the outermost calls. ``nested`` holds the names of the functions
+    that made timed calls, whose own time is therefore a rest.
+    """
 
-    X_b, Y_b, _ = gather(idx)
-    mark("gather batch")
-    n, L, loss_fn = len(idx), net.n_layers, net.loss
-    buf = net.buffers(n)
-    inputs, A_prev = [X_b], X_b
-    for layer in range(L):
-        Z = buf.A[layer] if layer < L - 1 else buf.Z_out
-        np.matmul(A_prev, net.coefs[layer], out=Z)
-        mark("GEMM forward A @ W")
-        if layer < L - 1:
-            _add_bias_activate(Z, net.intercepts[layer], net.activations[layer])
-            mark("bias add + activation")
-            inputs.append(Z)
-            A_prev = Z
-        else:
-            _add_bias_activate(Z, net.intercepts[layer], "identity")
-            mark("bias add (output)")
-    data_loss = loss_fn.sum_and_activate(Y_b, buf.Z_out, buf.A_out)
-    mark("softmax + log-loss")
-    W_all = net.params[: net.n_coefs]
-    penalty = float(np.dot(W_all, W_all))
-    mark("penalty ||W||^2")
-    delta = loss_fn.delta(Y_b, buf.Z_out, buf.A_out, out=buf.delta[L - 1])
-    mark("output delta")
-    for layer in range(L - 1, -1, -1):
-        np.matmul(inputs[layer].T, delta, out=net.coef_grads[layer])
-        mark("GEMM gradient A.T @ delta")
-        if not accel.column_sums(delta, net.intercept_grads[layer]):
-            np.add.reduce(delta, axis=0, out=net.intercept_grads[layer])
-        mark("bias gradient")
-        if layer > 0:
-            prev = buf.delta[layer - 1]
-            np.matmul(delta, net.coefs[layer].T, out=prev)
-            mark("GEMM backward delta @ W.T")
-            name = net.activations[layer - 1]
-            if not accel.activation_derivative(buf.A[layer - 1], prev, name):
-                DERIVATIVES[name](buf.A[layer - 1], prev)
-            mark("activation derivative")
-            delta = prev
-    net._finish_gradient(alpha, float(n))
-    mark("gradient + alpha W, / n")
-    opt.update(net.grad)
-    mark("Adam update")
-    return (data_loss + 0.5 * alpha * penalty) / n
+    def __init__(self):
+        self.seconds = {}
+        self.calls = {}
+        self.nested = set()
+        self._inside = [0.0]  # per open call: the time of its timed callees
+
+    def wrap(self, func, name):
+        """``func``, timed under ``name``."""
+        seconds, calls, nested = self.seconds, self.calls, self.nested
+        inside, clock = self._inside, time.perf_counter
+        seconds.setdefault(name, 0.0)
+        calls.setdefault(name, 0)
+
+        def timed(*args, **kwargs):
+            inside.append(0.0)
+            start = clock()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                elapsed = clock() - start
+                callees = inside.pop()
+                if callees:
+                    nested.add(name)
+                seconds[name] += elapsed - callees
+                inside[-1] += elapsed
+                calls[name] += 1
+
+        return timed
 
 
-def profile(name, epochs=None, batch_size=200, alpha=1e-4):
+def timed_iteration(timer, iterate, name):
+    """An ``__iter__`` that runs ``iterate`` and times each batch it yields."""
+
+    def __iter__(batches):
+        fetch = timer.wrap(next, name)
+        batch_iterator = iterate(batches)
+        while (batch := fetch(batch_iterator, None)) is not None:
+            yield batch
+        timer.calls[name] -= 1  # the call that ended the epoch gave no batch
+
+    return __iter__
+
+
+def step_functions(network, optimizer):
+    """What a training step calls: ``(owner, attribute, name)`` triples."""
+    loss, opt = type(network.loss).__name__, type(optimizer).__name__
+    targets = [
+        (MiniBatches, "__iter__", "MiniBatches.__iter__"),
+        (Network, "loss_and_gradient", "Network.loss_and_gradient"),
+        (type(network.loss), "sum_and_activate", f"{loss}.sum_and_activate"),
+        (type(network.loss), "delta", f"{loss}.delta"),
+        (type(optimizer), "update", f"{opt}.update"),
+    ]
+    for name, func in vars(ops).items():
+        if inspect.isfunction(func) and func.__module__ == ops.__name__:
+            targets.append((ops, name, f"ops.{name}"))
+    return targets
+
+
+@contextlib.contextmanager
+def timing_wrappers(timer, network, optimizer):
+    """Replace what a step calls by ``timer``'s wrappers; restore it on exit.
+
+    ``network.py``, ``losses.py`` and ``optimizers.py`` call the passes as
+    ``ops.<name>(...)``, so they see the module's wrapped attributes.
+    """
+    saved = []
+    try:
+        for owner, attribute, name in step_functions(network, optimizer):
+            # None: inherited, not the owner's own attribute (deleted on exit)
+            saved.append((owner, attribute, vars(owner).get(attribute)))
+            func = getattr(owner, attribute)
+            if attribute == "__iter__":
+                wrapper = timed_iteration(timer, func, name)
+            else:
+                wrapper = timer.wrap(func, name)
+            setattr(owner, attribute, wrapper)
+        yield timer
+    finally:
+        for owner, attribute, original in reversed(saved):
+            if original is None:
+                delattr(owner, attribute)
+            else:
+                setattr(owner, attribute, original)
+
+
+def make_run(X, Y, sizes, dtype):
+    """Network, Adam and batches, all drawn from one seed as the estimator does."""
+    rng = np.random.RandomState(0)
+    network = Network(sizes, "relu", dtype=dtype)
+    # MLPClassifier draws the output layer's weights for the hidden activation
+    network.initialize(rng, activations=["relu"] * network.n_layers)
+    batches = MiniBatches(X, Y, batch_size=BATCH_SIZE, shuffle=True, rng=rng)
+    return network, Adam(network.params), batches
+
+
+def train_in_turn(runs, epochs):
+    """Train the runs epoch by epoch in turn, the profiled one under wrappers.
+
+    Returns each run's seconds per epoch, the profiled run's
+    :class:`PhaseTimer` per epoch, and each run's epoch losses.
+    """
+    seconds = {kind: [] for kind in runs}
+    losses = {kind: [] for kind in runs}
+    timers = []
+    for epoch in range(epochs):
+        # the first of each pair alternates
+        for kind in sorted(runs, reverse=epoch % 2 == 1):
+            network, optimizer, batches = runs[kind]
+            wrappers = contextlib.nullcontext()
+            if kind == "profiled":
+                timers.append(PhaseTimer())
+                wrappers = timing_wrappers(timers[-1], network, optimizer)
+            with wrappers:
+                start = time.perf_counter()
+                loss = run_epoch(network, optimizer, batches, ALPHA)
+                seconds[kind].append(time.perf_counter() - start)
+            losses[kind].append(loss)
+    return seconds, timers, losses
+
+
+def profile(name, epochs=None):
     data, sizes, dtype, n, case_epochs = CASES[name]
     epochs = epochs or case_epochs
     if data == "synthetic":
@@ -100,55 +202,90 @@ def profile(name, epochs=None, batch_size=200, alpha=1e-4):
         X, y, _, _ = digits(dtype)
     Y = np.eye(sizes[-1], dtype=dtype)[y]
     n = len(y)
-    net = Network(sizes, "relu", dtype=dtype).initialize(np.random.RandomState(0))
-    opt = Adam(net.params)
-    gather = _BatchGatherer(X, Y, None)
-    order = np.random.RandomState(0).permutation(n)
+    runs = {kind: make_run(X, Y, sizes, dtype) for kind in ("plain", "profiled")}
+    originals = {
+        (owner, attribute): vars(owner).get(attribute)
+        for owner, attribute, _ in step_functions(*runs["plain"][:2])
+    }
+    # the first epoch of each run warms up (and compiles the kernels)
+    seconds, timers, losses = train_in_turn(runs, epochs + 1)
 
-    # The replay must compute what the network computes.
-    idx = order[:batch_size]
-    expected = net.loss_and_gradient(X[idx], Y[idx], alpha=alpha)
-    grad = net.grad.copy()
-    params = net.params.copy()
-    got = step(net, opt, gather, idx, alpha, {})
-    np.copyto(net.params, params)
-    assert np.isclose(got, expected, rtol=1e-6), (got, expected)
-    assert np.array_equal(net.grad, grad)
-    opt = Adam(net.params)
+    # The wrappers are gone, and changed nothing.
+    for (owner, attribute), original in originals.items():
+        assert vars(owner).get(attribute) is original, (owner, attribute)
+    (plain_net, plain_opt, _), (profiled_net, profiled_opt, _) = runs.values()
+    assert plain_opt.t == profiled_opt.t
+    assert np.array_equal(plain_net.params, profiled_net.params)
+    assert losses["plain"] == losses["profiled"]
 
-    acc = {}
-    batches = 0
-    start = None
-    for epoch in range(epochs + 1):  # the first epoch warms up
-        if epoch == 1:
-            acc.clear()
-            start = time.perf_counter()
-        for s in range(0, n, batch_size):
-            step(net, opt, gather, order[s : s + batch_size], alpha, acc)
-            batches += epoch > 0
-    total = time.perf_counter() - start
-    gemm = sum(v for k, v in acc.items() if k.startswith("GEMM"))
-    print(
-        f"\n{name}: {'-'.join(map(str, sizes))}, {np.dtype(dtype).name}, "
-        f"{n} samples, batch {batch_size}: {total / batches * 1e6:.0f} us per "
-        f"batch ({epochs} epochs)\n"
+    steps = plain_opt.t
+    n_batches = math.ceil(n / BATCH_SIZE)
+    title = (
+        f"{name}: {'-'.join(map(str, sizes))} ReLU, {np.dtype(dtype).name}, "
+        f"{n} samples, batches of {BATCH_SIZE}, Adam, alpha {ALPHA:g}"
     )
-    print("| phase | us per batch | share |")
-    print("| --- | --- | --- |")
-    for key, value in sorted(acc.items(), key=lambda kv: -kv[1]):
-        print(f"| {key} | {value / batches * 1e6:.1f} | {value / total:.1%} |")
+    report(title, seconds, timers, n_batches, steps)
+
+
+def report(title, seconds, timers, n_batches, steps):
+    """Print the phases' medians over the epochs after the warm-up one."""
+    us = 1e6 / n_batches  # seconds per epoch to microseconds per batch
+    plain = np.array(seconds["plain"][1:]) * us
+    profiled = np.array(seconds["profiled"][1:]) * us
+    timers = timers[1:]
+    calls = {key: count / n_batches for key, count in timers[0].calls.items()}
+    times = {key: np.array([t.seconds[key] for t in timers]) * us for key in calls}
+    times["run_epoch"] = profiled - sum(times.values())
+    n_calls = sum(calls.values())
+    calls["run_epoch"] = 1.0  # its loop, once per batch
+    nested = set.union(*(t.nested for t in timers)) | {"run_epoch"}
+    phases = {key: float(np.median(times[key])) for key in calls if calls[key]}
+    total = sum(phases.values())
+    gemm = phases["Network.loss_and_gradient"]
+
     print(
-        f"| **all GEMMs** | **{gemm / batches * 1e6:.0f}** | **{gemm / total:.1%}** |"
+        f"\n{title}; medians over {len(plain)} epochs (after one to warm "
+        "up)\nof a plain and a profiled run taking turns\n"
     )
+    print("| phase | timed function | calls per batch | us per batch | share |")
+    print("| --- | --- | --- | --- | --- |")
+    for key, value in sorted(phases.items(), key=lambda kv: -kv[1]):
+        where = f"rest of `{key}`" if key in nested else f"`{key}`"
+        print(
+            f"| {PHASES.get(key, key)} | {where} | {calls[key]:.3g} | "
+            f"{value:.1f} | {value / total:.1%} |"
+        )
+    rows = [
+        (
+            "**matrix products / everything else**",
+            f"**{gemm:.0f} / {total - gemm:.0f}**",
+            f"**{gemm / total:.1%} / {1 - gemm / total:.1%}**",
+        ),
+        ("**sum of the phases**", f"**{total:.0f}**", "**100%**"),
+        ("step, profiled", f"{np.median(profiled):.0f}", ""),
+        ("**step, plain (the true step time)**", f"**{np.median(plain):.0f}**", ""),
+        (
+            f"wrappers' overhead ({n_calls:.0f} timed calls per batch)",
+            f"{np.median(profiled - plain):.1f}",
+            f"{np.median(profiled / plain) - 1:+.1%} of the plain step",
+        ),
+    ]
+    for what, value, share in rows:
+        print(f"| {what} | | | {value} | {share} |")
     print(
-        f"| **everything else** | **{(total - gemm) / batches * 1e6:.0f}** | "
-        f"**{1 - gemm / total:.1%}** |"
+        "\nMatrix products: what remains of Network.loss_and_gradient once its "
+        "timed\nsub-phases are taken out (with the penalty's dot product and the "
+        "method's own\nPython). Each 'rest of' row also carries the wrappers' "
+        "bookkeeping of its timed\ncalls. Overhead: the median over the epochs "
+        "of profiled minus plain time.\n"
+        f"Checked: the profiled and the plain run (same seed, {steps} steps "
+        "each) end\nwith bit-identical parameters and epoch losses."
     )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="a32,a64,b")
+    parser.add_argument("--cases", default="a32,a64,b", help="of a32, a64, b, c")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument(
         "--numpy", action="store_true", help="the NumPy code (kernels off)"
