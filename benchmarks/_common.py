@@ -260,7 +260,8 @@ def kernel_facts():
         return "off (Numba not installed)"
     import numba
 
-    state = "on" if accel.is_enabled() else "off (SKBACKPROP_NUMBA)"
+    # off: SKBACKPROP_NUMBA=0, or a script running the NumPy code (--numpy)
+    state = "on" if accel.is_enabled() else "off"
     return f"{state}, numba {numba.__version__}"
 
 
