@@ -515,18 +515,11 @@ class Network:
                 ops.activation_derivative(buf.A[layer - 1], prev, name)
                 delta = prev
 
-        self._finish_gradient(alpha, sw_sum)
-        return loss
-
-    def _finish_gradient(self, alpha, scale):
-        """``grad[:n_coefs] += alpha * W``, then ``grad /= scale``, in place.
-
-        MLPClassifier's ``(A^T delta + alpha W) / sum(s_i)``, over the flat
-        vector whatever the depth: :func:`skbackprop.core.ops.finish_gradient`.
-        """
+        # MLPClassifier's (A^T delta + alpha W) / sum(s_i), over the flat vector
         ops.finish_gradient(
-            self.grad, self.params, self.n_coefs, alpha, scale, self._workspace
+            self.grad, self.params, self.n_coefs, alpha, sw_sum, self._workspace
         )
+        return loss
 
     def fun_and_grad(self, x, X, Y, sample_weight=None, alpha=0.0):
         """Cost and gradient at the parameter vector ``x``, for scipy optimizers.
