@@ -617,11 +617,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             # the mean of the mini-batch costs while the weights moved: the
             # learning rate then drops when the objective itself stalls, and
             # the best weights are the ones kept.
-            monitor = _ObjectiveMonitor(X, Y, sample_weight, alpha, total, optimizer)
+            objective = _ObjectiveMonitor(X, Y, sample_weight, alpha, total, optimizer)
+            monitor = objective
+        else:
+            objective = None
         step = optimizer
         if l1:  # the L1 part by a proximal step after every update
             step = ProximalL1(optimizer, l1, slice(0, network.n_coefs))
-        objective = monitor if isinstance(monitor, _ObjectiveMonitor) else None
 
         def epoch_end(state):
             curve[:] = state.loss_curve if objective is None else objective.curve

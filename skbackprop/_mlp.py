@@ -411,7 +411,9 @@ class BaseMultilayerPerceptron(BaseBackprop):
         metric = "loss" if self.early_stopping_metric == "loss" else "score"
         monitor = None
         if X_val is not None:
-            monitor = self._user_validation(X_val, y_val, sw_val, X.dtype, metric)
+            monitor = self._user_validation(
+                X_val, y_val, sw_val, X.dtype, metric, n_outputs=Y.shape[1]
+            )
         elif self.early_stopping:
             (X, Y, sample_weight), (X_v, Y_v, sw_v) = self._split_validation(
                 X,
@@ -447,7 +449,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         self._optimizer = optimizer
         return state
 
-    def _user_validation(self, X_val, y_val, sw_val, dtype, metric):
+    def _user_validation(self, X_val, y_val, sw_val, dtype, metric, n_outputs):
         X_val, y_val = validate_data(
             self,
             X_val,
@@ -459,7 +461,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
-        Y_val = self._encode_validation(y_val, dtype)
+        Y_val = self._encode_validation(y_val, dtype, n_outputs)
         if sw_val is not None:
             sw_val = _check_sample_weight(
                 sw_val, X_val, dtype=dtype, ensure_non_negative=True
@@ -834,13 +836,13 @@ default=None
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         return "softmax" if multiclass else "logistic"
 
-    def _encode_validation(self, y_val, dtype):
+    def _encode_validation(self, y_val, dtype, n_outputs):
         """The indicator targets of a user's validation labels, checked."""
         if self._label_binarizer.y_type_.startswith("multilabel"):
-            if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
+            if y_val.ndim != 2 or y_val.shape[1] != n_outputs:
                 raise ValueError(
                     f"y_val must be a label indicator matrix with "
-                    f"{len(self.classes_)} columns, like y."
+                    f"{n_outputs} columns, like y."
                 )
         else:
             unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
@@ -999,6 +1001,11 @@ default=None
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _as_columns(y, dtype):
+    """Regression targets as a 2-d array of ``dtype``: one column per output."""
+    return np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=dtype)
 
 
 class _AveragedSquaredError(IdentitySquaredError):
@@ -1374,9 +1381,7 @@ default=None
                 f"y has {1 if y.ndim == 1 else y.shape[1]} outputs, but the model "
                 f"was fitted with {self.n_outputs_}."
             )
-        Y = np.asarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=X.dtype)
-        self._n_targets = Y.shape[1]  # what a validation set must have
-        return X, y, Y, None
+        return X, y, _as_columns(y, X.dtype), None
 
     def _check_targets(self, y, name):
         if self.loss == "poisson" and np.any(y < 0):
@@ -1385,13 +1390,13 @@ default=None
                 "loss='poisson' (the Poisson deviance needs counts or rates)."
             )
 
-    def _encode_validation(self, y_val, dtype):
+    def _encode_validation(self, y_val, dtype, n_outputs):
         """A user's validation targets as a 2-d array, checked against y's."""
         self._check_targets(y_val, "y_val")
-        Y_val = np.asarray(y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val, dtype)
-        if Y_val.shape[1] != self._n_targets:
+        Y_val = _as_columns(y_val, dtype)
+        if Y_val.shape[1] != n_outputs:
             raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs where y has {self._n_targets}."
+                f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
             )
         return Y_val
 
