@@ -6,35 +6,13 @@ import scipy.optimize
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from _data import network_problem
 from skbackprop._curvature import (
     LOG_LOSS_CURVATURE,
     LayerPreconditioner,
     gram_eigenvalue,
 )
-from skbackprop.core import Network
 from skbackprop.core.proximal import spectral_gradient
-
-
-def network_problem(n_outputs, seed=0, sparse=False):
-    """A one-layer network's penalised log-loss on correlated features."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(80, 5)) @ rng.normal(size=(5, 5))  # correlated
-    labels = rng.integers(0, max(n_outputs, 2), size=80)
-    if n_outputs == 1:
-        Y = labels[:, None].astype(float)
-        net = Network([5, 1], loss="log_loss", out_activation="logistic")
-    else:
-        Y = np.eye(n_outputs)[labels]
-        net = Network([5, n_outputs], loss="log_loss", out_activation="softmax")
-    sw = rng.uniform(0.5, 2.0, size=80)
-    if sparse:
-        X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X))
-    alpha = 0.3
-
-    def fun_and_grad(x):
-        return net.fun_and_grad(x, X, Y, sw, alpha)
-
-    return net, X, sw, alpha, fun_and_grad
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])

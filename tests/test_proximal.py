@@ -5,7 +5,8 @@ import pytest
 import scipy.optimize
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skbackprop.core import SGD, Adam, Network
+from _data import network_problem
+from skbackprop.core import SGD, Adam
 from skbackprop.core.proximal import (
     ProximalL1,
     fista,
@@ -85,25 +86,6 @@ def test_any_first_step_is_adapted(solver, step):
     result = solver(fun_and_grad, x, l1=0.5, step=step, tol=1e-12, max_iter=5000)
     assert result.success
     assert_allclose(x, solution(0.5), rtol=1e-8, atol=1e-12)
-
-
-def network_problem(n_outputs, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(80, 5)) @ rng.normal(size=(5, 5))  # correlated
-    labels = rng.integers(0, max(n_outputs, 2), size=80)
-    if n_outputs == 1:
-        Y = labels[:, None].astype(float)
-        net = Network([5, 1], loss="log_loss", out_activation="logistic")
-    else:
-        Y = np.eye(n_outputs)[labels]
-        net = Network([5, n_outputs], loss="log_loss", out_activation="softmax")
-    sw = rng.uniform(0.5, 2.0, size=80)
-    alpha = 0.3
-
-    def fun_and_grad(x):
-        return net.fun_and_grad(x, X, Y, sw, alpha)
-
-    return net, X, sw, alpha, fun_and_grad
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])
