@@ -19,6 +19,7 @@ Run ``python -m skbackprop --help`` for every option.
 
 import argparse
 import csv
+import os
 import sys
 import time
 import warnings
@@ -253,15 +254,11 @@ def _is_regression(y, task):
 
 def _plot(path, fitted):
     """One LossCurveDisplay per model with a loss curve, side by side."""
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise DataError(
-            "--plot needs matplotlib: pip install 'skbackprop[plot]'"
-        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     from skbackprop.plotting import LossCurveDisplay
 
     fitted = [(name, est) for name, est in fitted if getattr(est, "loss_curve_", None)]
@@ -474,6 +471,25 @@ def build_parser():
     return p
 
 
+def _check_outputs(parser, args):
+    """Refuse a ``--plot`` or ``--save`` that could only fail after training."""
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install 'skbackprop[plot]'")
+    for option, path in (("--plot", args.plot), ("--save", args.save)):
+        if path is None:
+            continue
+        folder = os.path.dirname(path) or os.curdir
+        if os.path.isdir(path):
+            parser.error(f"{option} {path}: is a folder; give a file name")
+        if not os.path.isdir(folder):
+            parser.error(f"{option} {path}: no such folder {folder!r}")
+        if not os.access(folder, os.W_OK):
+            parser.error(f"{option} {path}: cannot write into {folder!r}")
+
+
 def main(argv=None):
     """Entry point of ``python -m skbackprop``; returns the exit status."""
     parser = build_parser()
@@ -490,6 +506,7 @@ def main(argv=None):
         parser.error("--C and --learning-rate-init must be positive, --alpha >= 0")
     if (args.csv is None) != (args.target is None):
         parser.error("--csv and --target go together")
+    _check_outputs(parser, args)
     if args.core:
         train_digits(tuple(args.hidden), args.epochs, args.core_batch_size, args.seed)
         return 0

@@ -1,14 +1,17 @@
 """Tests for ``python -m skbackprop``: the core demo (--core) and the command line."""
 
 import io
+import os
 import re
 import subprocess
 import sys
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import skbackprop
 from skbackprop import __version__
 from skbackprop.__main__ import main, train_digits
 
@@ -55,23 +58,23 @@ def test_train_digits_writes_to_given_stream_and_is_reproducible(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_python_dash_m():
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "skbackprop",
-            "--core",
-            "--epochs",
-            "2",
-            "--hidden",
-            "32",
-        ],
+def _python_dash_m(*args):
+    """Run ``python -m skbackprop`` on the package these tests import."""
+    root = str(Path(skbackprop.__file__).parents[1])
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": root if not path else root + os.pathsep + path}
+    return subprocess.run(
+        [sys.executable, "-m", "skbackprop", *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
+
+
+def test_python_dash_m():
+    proc = _python_dash_m("--core", "--epochs", "2", "--hidden", "32")
     assert proc.returncode == 0, proc.stderr
     assert _check_report(proc.stdout, epochs=2) > 0.8
 
@@ -286,3 +289,31 @@ def test_help_documents_every_option(capsys):
     options += " --max-iter --batch-size --C --plot --save --quiet --core --no-compare"
     for option in options.split():
         assert option in out
+
+
+def test_plot_without_matplotlib_fails_before_training(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "logistic", "--plot", str(tmp_path / "loss.png")])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert "--plot needs matplotlib: pip install 'skbackprop[plot]'" in captured.err
+    assert captured.out == ""  # nothing trained
+
+
+@pytest.mark.parametrize("option", ["--plot", "--save"])
+def test_output_into_a_missing_folder_fails_before_training(option, tmp_path, capsys):
+    path = tmp_path / "missing" / "out.png"
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "logistic", option, str(path)])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert f"{option} {path}: no such folder {str(path.parent)!r}" in captured.err
+    assert captured.out == ""
+
+
+def test_output_onto_a_folder_fails_before_training(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "logistic", "--save", str(tmp_path)])
+    assert exc.value.code == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
