@@ -19,6 +19,7 @@ Run ``python -m skbackprop --help`` for every option.
 
 import argparse
 import csv
+import math
 import os
 import sys
 import time
@@ -252,6 +253,58 @@ def _is_regression(y, task):
     return type_of_target(y) == "continuous"
 
 
+def _split(X, y, test_size, seed, regression):
+    """Split for testing, stratified by class where every class fits both parts.
+
+    Returns ``X_train, X_test, y_train, y_test, why``: ``why`` says why a
+    split of classes is not stratified, and is empty otherwise. Raises
+    :class:`DataError` when there are too few rows to train and test.
+    """
+    from sklearn.model_selection import train_test_split
+
+    n = len(y)
+    n_test = math.ceil(test_size * n)
+    n_train = n - n_test
+    if regression:
+        enough = n_train >= 2 and n_test >= 2
+        need = "a regressor needs at least 2 training and 2 test rows (for R^2)"
+    else:
+        enough = n_train >= 2 and n_test >= 1
+        need = (
+            "a classifier needs at least 2 training rows (of 2 classes) and 1 test row"
+        )
+    if not enough:
+        raise DataError(
+            f"{n} rows are too few: --test-size {test_size} leaves {n_train} for "
+            f"training and {n_test} for testing; {need}"
+        )
+    why = ""
+    if not regression:
+        classes, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            why = f"class {classes[counts.argmin()].item()!r} has a single row"
+        elif min(n_train, n_test) < len(classes):
+            part = "test" if n_test < n_train else "training"
+            why = (
+                f"the {min(n_train, n_test)} {part} rows cannot hold all "
+                f"{len(classes)} classes"
+            )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X,
+        y,
+        test_size=test_size,
+        random_state=seed,
+        stratify=None if regression or why else y,
+    )
+    if not regression and len(np.unique(y_train)) < 2:
+        raise DataError(
+            f"the {n_train} training rows hold one class only, "
+            f"{y_train[0].item()!r}, because {why}; a classifier needs rows of "
+            "at least 2 classes to train on: add rows of each class"
+        )
+    return X_train, X_test, y_train, y_test, why
+
+
 def _plot(path, fitted):
     """One LossCurveDisplay per model with a loss curve, side by side."""
     import matplotlib
@@ -295,7 +348,6 @@ def run(args, out=None):
 
     The score is the accuracy of classifiers, the R^2 of regressors.
     """
-    from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -320,32 +372,30 @@ def run(args, out=None):
             ) from None
         if args.loss == "poisson" and (y < 0).any():
             raise DataError("--loss poisson needs a target without negative values")
-        stratify, what = None, "a continuous target"
+        what = "a continuous target"
     else:
         if args.loss != "squared_error":
             raise DataError(
                 f"--loss {args.loss} is for regression; the target holds classes "
                 "(--task regression if its numbers are values)"
             )
-        classes, counts = np.unique(y, return_counts=True)
+        classes = np.unique(y)
         if len(classes) < 2:
             raise DataError(
                 f"the target needs at least 2 classes, got {classes.tolist()}"
             )
-        stratify = y if counts.min() >= 2 else None
         what = f"{len(classes)} classes"
-    try:
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=args.test_size, random_state=args.seed, stratify=stratify
-        )
-    except ValueError as exc:
-        raise DataError(f"cannot split {len(y)} samples for testing: {exc}") from None
+    X_train, X_test, y_train, y_test, unstratified = _split(
+        X, y, args.test_size, args.seed, regression
+    )
     print(
         f"skbackprop {__version__}: {len(X_train)} training and {len(X_test)} test "
         f"samples, {X.shape[1]} features, {what} from {source}",
         file=out,
     )
 
+    if unstratified:
+        print(f"the split is not stratified: {unstratified}", file=out)
     print(_kernel_line(), file=out)
 
     results, fitted = {}, []

@@ -247,6 +247,9 @@ def test_csv_labels_forced_to_regression_must_be_numbers(tmp_path, capsys):
         ("", "y", "is empty"),
         ("a,y\nnan,x\n1,z\n", "y", "missing (NaN)"),
         ("a,y\n1,x\n2,x\n3,x\n", "y", "at least 2 classes"),
+        ("a,y\n1,x\n2,z\n", "y", "2 rows are too few: --test-size 0.25 leaves 1"),
+        ("a,y\n1,x\n2,x\n3,z\n", "y", "the 2 training rows hold one class only"),
+        ("a,y\n1,1.5\n2,2.5\n3,3.5\n4,1.2\n", "y", "a regressor needs at least 2"),
     ],
 )
 def test_csv_errors_are_clear(tmp_path, capsys, content, target, message):
@@ -257,6 +260,16 @@ def test_csv_errors_are_clear(tmp_path, capsys, content, target, message):
     err = capsys.readouterr().err
     assert err.startswith("python -m skbackprop: error: ")
     assert message in err
+
+
+def test_split_not_stratified_when_a_class_cannot_be(tmp_path, capsys):
+    labels = "xxzzwwx"  # 7 rows: the 2 test rows cannot hold 3 classes
+    rows = [f"{i},{label}" for i, label in enumerate(labels)]
+    path = _write_csv(tmp_path / "d.csv", "a,y\n" + "\n".join(rows) + "\n")
+    assert main(["--csv", path, "--target", "y", "--model", "logistic", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "5 training and 2 test samples, 1 features, 3 classes" in out
+    assert "the split is not stratified: the 2 test rows cannot hold all 3" in out
 
 
 # --max-iter keeps the command line quick: its fits stop before converging
