@@ -32,12 +32,15 @@ from skbackprop.core import Adam, Network
 
 
 # ------------------------------------------------------------- the core demo
-def train_digits(hidden=(100,), epochs=20, batch_size=64, seed=0, out=None):
+def train_digits(
+    hidden=(100,), epochs=20, batch_size=64, seed=0, out=None, progress=True
+):
     """Train a ReLU network on digits with the core; return the test accuracy.
 
     Progress goes to ``out``, a text stream; ``None`` means ``sys.stdout`` at
     call time (a default of ``sys.stdout`` would be the one seen at import and
-    ignore later redirection).
+    ignore later redirection). ``progress=False`` leaves out the line per
+    epoch.
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -80,7 +83,8 @@ def train_digits(hidden=(100,), epochs=20, batch_size=64, seed=0, out=None):
             # 4. update the parameters by gradient descent
             optimizer.update(net.grad)
             total += loss * len(idx)
-        print(f"epoch {epoch:3d}  loss {total / n:.5f}", file=out)
+        if progress:
+            print(f"epoch {epoch:3d}  loss {total / n:.5f}", file=out)
     elapsed = time.perf_counter() - start
 
     accuracy = float(np.mean(net.forward(X_test).argmax(axis=1) == y_test))
@@ -512,7 +516,9 @@ def build_parser():
     core = p.add_argument_group("the core demo")
     core.add_argument("--core", action="store_true",
                       help="instead, run the textbook training loop written with "
-                      "skbackprop.core alone on digits")  # fmt: skip
+                      "skbackprop.core alone on digits; it takes --hidden, "
+                      "--epochs, --core-batch-size, --seed and --quiet "
+                      "only")  # fmt: skip
     core.add_argument("--epochs", type=int, default=20,
                       help="--core: epochs (default 20)")  # fmt: skip
     core.add_argument("--core-batch-size", type=int, default=64, metavar="N",
@@ -540,6 +546,38 @@ def _check_outputs(parser, args):
             parser.error(f"{option} {path}: cannot write into {folder!r}")
 
 
+# What --core uses, and a hint for what it does not that has a --core twin.
+_CORE_OPTIONS = {"core", "hidden", "epochs", "core_batch_size", "seed", "progress"}
+_CORE_TWINS = {"max_iter": "--epochs", "batch_size": "--core-batch-size"}
+
+
+def _check_core(parser, args):
+    """Refuse options that the run does not use, rather than ignore them."""
+    given = {
+        action.dest: action.option_strings[0]
+        for action in parser._actions
+        if action.option_strings
+        and action.default != argparse.SUPPRESS  # --help, --version
+        and getattr(args, action.dest, None) != action.default
+    }
+    if args.core:
+        for dest, option in given.items():
+            if dest not in _CORE_OPTIONS:
+                twin = _CORE_TWINS.get(dest)
+                hint = f"; use {twin}" if twin else ""
+                parser.error(
+                    f"--core trains its own network on digits: it does not take "
+                    f"{option}{hint}"
+                )
+    else:
+        for dest, twin in (
+            ("epochs", "--max-iter"),
+            ("core_batch_size", "--batch-size"),
+        ):
+            if dest in given:
+                parser.error(f"{given[dest]} is for --core; the models take {twin}")
+
+
 def main(argv=None):
     """Entry point of ``python -m skbackprop``; returns the exit status."""
     parser = build_parser()
@@ -556,9 +594,16 @@ def main(argv=None):
         parser.error("--C and --learning-rate-init must be positive, --alpha >= 0")
     if (args.csv is None) != (args.target is None):
         parser.error("--csv and --target go together")
+    _check_core(parser, args)
     _check_outputs(parser, args)
     if args.core:
-        train_digits(tuple(args.hidden), args.epochs, args.core_batch_size, args.seed)
+        train_digits(
+            tuple(args.hidden),
+            args.epochs,
+            args.core_batch_size,
+            args.seed,
+            progress=args.progress,
+        )
         return 0
     try:
         run(args)

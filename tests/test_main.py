@@ -47,6 +47,14 @@ def test_main_options(capsys):
     assert _check_report(out, epochs=3) > 0.5
 
 
+def test_core_quiet_leaves_out_the_epochs(capsys):
+    assert main(["--core", "--epochs", "2", "--hidden", "8", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "epoch" not in out
+    assert out.startswith(f"skbackprop {__version__}: network [64, 8, 10]")
+    assert ACCURACY_LINE.search(out)
+
+
 def test_train_digits_writes_to_given_stream_and_is_reproducible(capsys):
     first, second = io.StringIO(), io.StringIO()
     acc = train_digits(hidden=(8,), epochs=1, seed=3, out=first)
@@ -93,6 +101,13 @@ def test_python_dash_m():
         (["--test-size", "1.5"], "--test-size"),
         (["--C", "0"], "--C"),
         (["--solver", "newton"], "invalid choice"),
+        (["--core", "--csv", "d.csv", "--target", "y"], "does not take --csv"),
+        (["--core", "--plot", "loss.png"], "does not take --plot"),
+        (["--core", "--save", "model.joblib"], "does not take --save"),
+        (["--core", "--model", "logistic"], "does not take --model"),
+        (["--core", "--max-iter", "3"], "does not take --max-iter; use --epochs"),
+        (["--core", "--no-compare"], "does not take --no-compare"),
+        (["--epochs", "3"], "--epochs is for --core; the models take --max-iter"),
     ],
 )
 def test_bad_arguments_exit_with_usage_error(args, message, capsys):
