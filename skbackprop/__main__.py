@@ -241,9 +241,10 @@ def _models(args, regression=False):
     if args.model in ("both", "logistic"):
         from skbackprop import LogisticRegressionGD
 
-        models.append(("LogisticRegressionGD", LogisticRegressionGD(C=args.C), True))
+        ours = LogisticRegressionGD(C=args.C, max_iter=args.max_iter)
+        models.append(("LogisticRegressionGD", ours, True))
         if args.compare:
-            lr = LogisticRegression(C=args.C, max_iter=1000)
+            lr = LogisticRegression(C=args.C, max_iter=args.max_iter)
             models.append(("LogisticRegression", lr, False))
     return models
 
@@ -495,7 +496,8 @@ def build_parser():
                        metavar="LR",
                        help="initial learning rate (default 1e-3)")  # fmt: skip
     model.add_argument("--max-iter", type=int, default=200, metavar="N",
-                       help="maximum epochs (default 200)")  # fmt: skip
+                       help="maximum epochs (or iterations) of every model "
+                       "trained (default 200)")  # fmt: skip
     model.add_argument("--batch-size", type=int, default=None, metavar="N",
                        help="mini-batch size "
                        "(default min(200, n_samples))")  # fmt: skip

@@ -180,6 +180,16 @@ def test_progress_and_quiet(capsys):
     assert "epoch" not in capsys.readouterr().out
 
 
+def test_max_iter_applies_to_every_model(capsys):
+    assert main(["--model", "logistic", "--max-iter", "3"]) == 0
+    out = capsys.readouterr().out
+    epochs = re.findall(r"LogisticRegressionGD: epoch +(\d+)", out)
+    assert [int(k) for k in epochs] == [1, 2, 3]
+    # both stop before converging, and the table says so
+    assert re.search(r"^LogisticRegressionGD .*ConvergenceWarning", out, re.MULTILINE)
+    assert re.search(r"^LogisticRegression .*ConvergenceWarning", out, re.MULTILINE)
+
+
 def _write_csv(path, text):
     path.write_text(text)
     return str(path)
