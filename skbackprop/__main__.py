@@ -2,9 +2,10 @@
 
 By default it trains :class:`~skbackprop.BackpropClassifier` and
 :class:`~skbackprop.LogisticRegressionGD` on the digits data that ships with
-scikit-learn (no network connection needed), showing progress per epoch, and
-prints their test accuracy and fit time next to scikit-learn's
-``MLPClassifier`` and ``LogisticRegression`` trained on the same split. With
+scikit-learn (no network connection needed), showing progress per epoch up
+to the last and why training stopped, and prints their test accuracy, fit
+time and iterations next to scikit-learn's ``MLPClassifier`` and
+``LogisticRegression`` trained on the same split. With
 ``--csv PATH --target COLUMN`` it does the same on your own data; a target
 of non-integer numbers (or ``--task regression``) trains
 :class:`~skbackprop.BackpropRegressor` next to ``MLPRegressor`` and reports
@@ -163,6 +164,7 @@ class EpochPrinter:
 
     def __init__(self, name, every, out):
         self.name, self.every, self.out = name, every, out
+        self.last = 0  # the last epoch printed
 
     def setup(self, estimator, context):
         pass
@@ -178,10 +180,44 @@ class EpochPrinter:
         if context.task_name != "fit" and curve:
             k = len(curve)
             if k == 1 or k % self.every == 0:
-                print(
-                    f"  {self.name}: epoch {k:4d}  loss {curve[-1]:.5f}", file=self.out
-                )
+                self._line(k, curve[-1])
         return False
+
+    def _line(self, k, loss):
+        print(f"  {self.name}: epoch {k:4d}  loss {loss:.5f}", file=self.out)
+        self.last = k
+
+    def finish(self, estimator, why):
+        """After the fit: the last epoch, if not printed yet, and why it stopped."""
+        curve = estimator.loss_curve_
+        if len(curve) != self.last:
+            self._line(len(curve), curve[-1])
+        print(f"  {self.name}: stopped after {len(curve)} epochs: {why}", file=self.out)
+
+
+def stop_reason(estimator, caught):
+    """Why a fit stopped, in a word and in a sentence, from what it shows.
+
+    The estimators do not report why they stopped; their ``n_iter_``, their
+    ``max_iter`` and the warnings ``caught`` during the fit tell.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    n_iter, max_iter = int(np.max(estimator.n_iter_)), estimator.max_iter
+    warned = any(isinstance(w.message, ConvergenceWarning) for w in caught)
+    if n_iter >= max_iter:
+        why = f"max_iter={max_iter} reached" + (" before converging" if warned else "")
+        return "max_iter", why
+    if warned:
+        return "not converged", "stopped before converging (ConvergenceWarning)"
+    if getattr(estimator, "solver", None) in ("adam", "sgd", "gd") and hasattr(
+        estimator, "hidden_layer_sizes"
+    ):
+        return "no improvement", (
+            f"the training loss did not improve by more than tol={estimator.tol:g} "
+            f"for {estimator.n_iter_no_change} consecutive epochs"
+        )
+    return "convergence", "converged"
 
 
 # --------------------------------------------------------------------- main
@@ -353,6 +389,7 @@ def run(args, out=None):
 
     The score is the accuracy of classifiers, the R^2 of regressors.
     """
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -405,24 +442,40 @@ def run(args, out=None):
 
     results, fitted = {}, []
     for name, est, ours in _models(args, regression):
+        printer = None
         if ours and args.progress and HAS_CALLBACKS and hasattr(est, "set_callbacks"):
-            every = max(1, args.max_iter // 10)
-            est.set_callbacks(EpochPrinter(name, every, out))
+            printer = EpochPrinter(name, max(1, args.max_iter // 10), out)
+            est.set_callbacks(printer)
         pipe = make_pipeline(StandardScaler(), est)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pipe.fit(X_train, y_train)
         elapsed = time.perf_counter() - start
-        notes = sorted({type(w.message).__name__ for w in caught})
+        stopped_by, why = stop_reason(est, caught)
+        if printer is not None:
+            printer.finish(est, why)
+        notes = sorted(
+            {
+                type(w.message).__name__
+                for w in caught
+                if not isinstance(w.message, ConvergenceWarning)  # in stopped_by
+            }
+        )
+        note = f"  ({', '.join(notes)})" if notes else ""
         results[name] = float(pipe.score(X_test, y_test))
-        fitted.append((name, est, pipe, elapsed, notes))
+        fitted.append(
+            (name, est, pipe, elapsed, int(np.max(est.n_iter_)), stopped_by + note)
+        )
 
     score = "test R^2" if regression else "test accuracy"
-    print(f"\n{'model':<22}{score:>15}{'fit time (s)':>15}", file=out)
-    for name, _, _, elapsed, notes in fitted:
-        note = f"  ({', '.join(notes)})" if notes else ""
-        print(f"{name:<22}{results[name]:>15.4f}{elapsed:>15.3f}{note}", file=out)
+    print(
+        f"\n{'model':<22}{score:>15}{'fit time (s)':>15}{'iterations':>12}  stopped by",
+        file=out,
+    )
+    for name, _, _, elapsed, n_iter, stopped_by in fitted:
+        row = f"{name:<22}{results[name]:>15.4f}{elapsed:>15.3f}{n_iter:>12d}"
+        print(f"{row}  {stopped_by}", file=out)
 
     if args.plot:
         _plot(args.plot, [(name, est) for name, est, *_ in fitted])

@@ -186,8 +186,49 @@ def test_max_iter_applies_to_every_model(capsys):
     epochs = re.findall(r"LogisticRegressionGD: epoch +(\d+)", out)
     assert [int(k) for k in epochs] == [1, 2, 3]
     # both stop before converging, and the table says so
-    assert re.search(r"^LogisticRegressionGD .*ConvergenceWarning", out, re.MULTILINE)
-    assert re.search(r"^LogisticRegression .*ConvergenceWarning", out, re.MULTILINE)
+    assert _stops(out) == {
+        "LogisticRegressionGD": (3, "max_iter"),
+        "LogisticRegression": (3, "max_iter"),
+    }
+
+
+def _stops(out):
+    """The table's iterations and stop reasons, by model."""
+    rows = re.findall(
+        r"^(\w+) +-?\d+\.\d{4} +\d+\.\d{3} +(\d+)  (.+)$", out, re.MULTILINE
+    )
+    return {name: (int(n_iter), why) for name, n_iter, why in rows}
+
+
+def test_progress_ends_with_the_last_epoch_and_why_training_stopped(capsys):
+    # every other epoch is printed (max_iter // 10), and the last one, 25
+    args = ["--model", "backprop", "--no-compare"]
+    assert main([*args, "--hidden", "8", "--max-iter", "25"]) == 0
+    out = capsys.readouterr().out
+    epochs = [int(k) for k in re.findall(r"epoch +(\d+)  loss", out)]
+    assert epochs == [1, *range(2, 25, 2), 25]
+    assert "BackpropClassifier: stopped after 25 epochs: max_iter=25 reached " in out
+    assert _stops(out) == {"BackpropClassifier": (25, "max_iter")}
+
+    # a learning rate too large for progress: the loss stops improving
+    assert main([*args, "--hidden", "4", "--learning-rate-init", "0.5"]) == 0
+    out = capsys.readouterr().out
+    (n_iter, why), *_ = _stops(out).values()
+    assert why == "no improvement" and n_iter < 200
+    assert f"epoch {n_iter:4d}  loss" in out
+    assert (
+        f"stopped after {n_iter} epochs: the training loss did not improve by more "
+        "than tol=0.0001 for 10 consecutive epochs"
+    ) in out
+
+
+def test_converged_fits_say_so(capsys):
+    assert main(["--model", "logistic", "--no-compare"]) == 0
+    out = capsys.readouterr().out
+    ((n_iter, why),) = _stops(out).values()
+    assert why == "convergence" and n_iter < 200
+    assert f"LogisticRegressionGD: epoch {n_iter:4d}  loss" in out
+    assert f"LogisticRegressionGD: stopped after {n_iter} epochs: converged" in out
 
 
 def _write_csv(path, text):
