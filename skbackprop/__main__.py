@@ -20,6 +20,7 @@ Run ``python -m skbackprop --help`` for every option.
 
 import argparse
 import csv
+import difflib
 import math
 import os
 import sys
@@ -102,16 +103,33 @@ class DataError(ValueError):
     """The data given on the command line cannot be used."""
 
 
+# Written for a missing value by spreadsheets and data tools.
+MISSING = {"", "na", "n/a", "nan", "null", "none"}
+
+
+def _delimiter(header_line):
+    """The comma, or else a semicolon or tab that separates the header's names."""
+    if "," not in header_line:
+        for delimiter in (";", "\t"):
+            if delimiter in header_line:
+                return delimiter
+    return ","
+
+
 def read_csv(path, target):
     """Read a CSV file with a header row; return ``(X, y, feature_names)``.
 
-    Every column but ``target`` must be numeric; the target may hold any
-    labels (integers and other numbers are read as numbers). Raises
-    :class:`DataError` naming the file, column and line at fault.
+    Values are separated by commas or, in a file whose header has no comma,
+    by semicolons or tabs. Every column but ``target`` must be numeric; the
+    target may hold any labels (integers and other numbers are read as
+    numbers). Raises :class:`DataError` naming the file, column and line at
+    fault.
     """
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
+            delimiter = _delimiter(f.readline())
+            f.seek(0)
+            rows = list(csv.reader(f, delimiter=delimiter))
     except FileNotFoundError:
         raise DataError(f"no such file: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -120,8 +138,13 @@ def read_csv(path, target):
         raise DataError(f"{path} is empty")
     header, body = [h.strip() for h in rows[0]], rows[1:]
     if target not in header:
+        close = difflib.get_close_matches(target, header, n=1)
+        if not close:  # a difference of case only
+            close = [h for h in header if h.lower() == target.lower()]
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise DataError(
-            f"{path} has no column {target!r}; its columns are: {', '.join(header)}"
+            f"{path} has no column {target!r}; {hint}its columns are: "
+            f"{', '.join(header)}"
         )
     if not body:
         raise DataError(f"{path} has a header but no data rows")
@@ -136,18 +159,35 @@ def read_csv(path, target):
             raise DataError(
                 f"{path}, line {line}: {len(row)} values for {len(header)} columns"
             )
+        if row[t].strip().lower() in MISSING:
+            raise DataError(
+                f"{path}, line {line}: the target {target!r} is missing "
+                f"(got {row[t]!r}); drop the row or fill it in"
+            )
         y.append(row[t].strip())
         values = row[:t] + row[t + 1 :]
         for j, (name, value) in enumerate(zip(features, values)):
+            if value.strip().lower() in MISSING:
+                raise DataError(
+                    f"{path}, line {line}: column {name!r} has a missing value "
+                    f"(got {value!r}); features must all be numbers: drop the row "
+                    "or fill it in"
+                )
             try:
                 X[line - 2, j] = float(value)
             except ValueError:
+                hint = ""
+                if delimiter != "," and "," in value:
+                    hint = " (decimal commas are not read: use a decimal point)"
                 raise DataError(
                     f"{path}, line {line}: column {name!r} is not numeric "
-                    f"(got {value!r}); features must be numbers"
+                    f"(got {value!r}); features must be numbers{hint}"
                 ) from None
-    if not np.isfinite(X).all():
-        raise DataError(f"{path} has missing (NaN) or infinite feature values")
+            if math.isinf(X[line - 2, j]):
+                raise DataError(
+                    f"{path}, line {line}: column {name!r} is infinite "
+                    f"(got {value!r}); features must be finite numbers"
+                )
     y = np.asarray(y)
     for dtype in (np.int64, np.float64):  # numbers stay numbers
         try:
@@ -506,7 +546,8 @@ def build_parser():
     )
     data = p.add_argument_group("data")
     data.add_argument("--csv", metavar="PATH",
-                      help="your own data: a CSV file with a header row; all "
+                      help="your own data: a CSV file with a header row, "
+                      "separated by commas (or semicolons or tabs); all "
                       "columns but the target must be numeric")  # fmt: skip
     data.add_argument("--target", metavar="COLUMN",
                       help="the column of --csv holding the class labels or "

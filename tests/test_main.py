@@ -311,7 +311,14 @@ def test_csv_labels_forced_to_regression_must_be_numbers(tmp_path, capsys):
         ("a,b,y\n1,2\n", "y", "line 2: 2 values for 3 columns"),
         ("a,b,y\n", "y", "no data rows"),
         ("", "y", "is empty"),
-        ("a,y\nnan,x\n1,z\n", "y", "missing (NaN)"),
+        ("a,y\nnan,x\n1,z\n", "y", "line 2: column 'a' has a missing value"),
+        ("a,b,y\n1,,x\n3,4,z\n", "y", "column 'b' has a missing value (got '')"),
+        ("a,b,y\n1,2,x\n3,NA,z\n", "y", "line 3: column 'b' has a missing value"),
+        ("a,b,y\n1,2,\n3,4,z\n", "y", "line 2: the target 'y' is missing"),
+        ("a,y\n-inf,x\n1,z\n", "y", "line 2: column 'a' is infinite"),
+        ("a,b,label\n1,2,x\n", "lable", "did you mean 'label'? its columns are: a,"),
+        ("a,b,Label\n1,2,x\n", "LABEL", "did you mean 'Label'?"),
+        ("a;y\n1,5;x\n2,5;z\n", "y", "decimal commas are not read"),
         ("a,y\n1,x\n2,x\n3,x\n", "y", "at least 2 classes"),
         ("a,y\n1,x\n2,z\n", "y", "2 rows are too few: --test-size 0.25 leaves 1"),
         ("a,y\n1,x\n2,x\n3,z\n", "y", "the 2 training rows hold one class only"),
@@ -326,6 +333,18 @@ def test_csv_errors_are_clear(tmp_path, capsys, content, target, message):
     err = capsys.readouterr().err
     assert err.startswith("python -m skbackprop: error: ")
     assert message in err
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_separated_by_semicolons_or_tabs(tmp_path, capsys, delimiter):
+    rows = [f"{i}{delimiter}{i % 3}{delimiter}{'xz'[i % 2]}" for i in range(12)]
+    text = delimiter.join(["a", "b", "y"]) + "\n" + "\n".join(rows) + "\n"
+    path = _write_csv(tmp_path / "d.csv", text)
+    args = ["--csv", path, "--target", "y", "--model", "logistic", "--quiet"]
+    assert main([*args, "--no-compare"]) == 0
+    assert "9 training and 3 test samples, 2 features, 2 classes" in (
+        capsys.readouterr().out
+    )
 
 
 def test_split_not_stratified_when_a_class_cannot_be(tmp_path, capsys):
