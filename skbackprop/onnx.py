@@ -1,6 +1,6 @@
 """ONNX export through skl2onnx.
 
-Importing this module registers a converter with :mod:`skl2onnx` for
+Importing this module registers a converter with skl2onnx for
 :class:`~skbackprop.BackpropClassifier`, :class:`~skbackprop.BackpropRegressor`
 and :class:`~skbackprop.LogisticRegressionGD`. After ``import
 skbackprop.onnx``, ``skl2onnx.to_onnx(model, X_sample)`` converts them as it
@@ -24,25 +24,20 @@ dictionaries; ``False`` as a tensor; ``"columns"`` one output per class) and
 one output, ``variable``, of shape ``(n_samples, n_outputs)``.
 
 The graph computes in the element type of its input: ``float32`` for a
-float32 sample (or :class:`skl2onnx.common.data_types.FloatTensorType`),
+float32 sample (or skl2onnx's ``FloatTensorType``),
 ``float64`` for a float64 one (``DoubleTensorType``); int64 inputs are cast to
 float32. ONNX's ``ZipMap`` operator takes float32 probabilities only, so
 a float64 classifier is converted with ``zipmap=False`` (or ``"columns"``).
-
-Raises
-------
-ImportError
-    On import, when skl2onnx is not installed.
 
 Notes
 -----
 The labels are those of ``predict``: the class of the largest probability
 (multiclass), of a probability above 1/2 (binary and multilabel networks) or
 of a positive logit (binary :class:`~skbackprop.LogisticRegressionGD`).
-Class labels must be integers, booleans, strings, or floats with integer
-values (exported as int64, as skl2onnx does); other float labels, and a
-classifier fitted on a single class, raise a :class:`ValueError` naming the
-problem when converted.
+Integer, boolean and float class labels (floats with integer values, as
+the estimators accept them) are exported as int64 labels, as skl2onnx
+exports scikit-learn's; string labels as strings. A classifier fitted on a
+single class cannot be exported: converting it raises a :class:`ValueError`.
 
 Examples
 --------
@@ -135,15 +130,9 @@ def _class_labels(model, nocl=False):
         )
     if nocl:
         return np.arange(len(classes), dtype=np.int64), Int64TensorType
-    if classes.dtype.kind in "biu":
-        return classes.astype(np.int64), Int64TensorType
-    if classes.dtype.kind == "f":
-        if not np.array_equal(classes, np.round(classes)):
-            raise ValueError(
-                f"Cannot export {type(model).__name__} with float class labels "
-                f"{classes.tolist()}: ONNX labels are integers or strings. Fit "
-                "the model on integer or string labels."
-            )
+    if classes.dtype.kind in "biuf":
+        # float labels have integer values: the estimators reject the others
+        # as continuous targets
         return classes.astype(np.int64), Int64TensorType
     return np.array([str(c).encode("utf-8") for c in classes]), StringTensorType
 
