@@ -93,7 +93,7 @@ from ._logistic import LogisticRegressionGD
 from ._mlp import BackpropClassifier, BackpropRegressor, _check_activations
 from .core.activations import LEAKY_RELU_SLOPE
 
-__all__ = []
+__all__ = ["ONNX_ACTIVATIONS"]
 
 #: The ONNX operator and attributes of each activation, hidden or output.
 ONNX_ACTIVATIONS = {
