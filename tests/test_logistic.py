@@ -593,7 +593,7 @@ def test_bad_input_raises_clear_errors(X, y, sample_weight, match):
         {"learning_rate": 0.0},
         {"learning_rate": "optimal"},
         {"batch_size": 0},
-        {"max_iter": 0},
+        {"max_iter": -1},
         {"tol": -1.0},
         {"validation_fraction": 1.0},
         {"n_iter_no_change": 0},
@@ -808,3 +808,74 @@ def test_verbose_prints_progress(solver):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clone(model).set_params(verbose=0).fit(X, y)
     assert silent.getvalue() == ""
+
+
+# ------------------------------------------- LogisticRegression's interface
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_n_iter_is_an_int32_array_as_in_logistic_regression(solver):
+    X, y = dataset("iris")
+    model = LogisticRegressionGD(solver=solver, max_iter=3)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    ref = LogisticRegression(max_iter=200).fit(X, y)
+    assert model.n_iter_.shape == ref.n_iter_.shape == (1,)
+    assert model.n_iter_.dtype == ref.n_iter_.dtype == np.int32
+    assert model.n_iter_[0] == 3
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_iter_zero_returns_the_initial_model_with_a_warning(solver):
+    # LogisticRegression accepts max_iter=0 too, with a ConvergenceWarning
+    X, y = dataset("wine")
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        model = LogisticRegressionGD(solver=solver, max_iter=0).fit(X, y)
+    assert_array_equal(model.n_iter_, [0])
+    assert_array_equal(model.coef_, np.zeros((3, X.shape[1])))
+    assert_array_equal(model.intercept_, np.zeros(3))
+    assert_allclose(model.predict_proba(X[:2]), np.full((2, 3), 1 / 3))
+
+
+def test_max_iter_zero_keeps_a_warm_start():
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(warm_start=True).fit(X, y)
+    coef = model.coef_.copy()
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        model.set_params(max_iter=0).fit(X, y)
+    assert_array_equal(model.coef_, coef)
+
+
+@pytest.mark.parametrize("interface", ["spmatrix", "sparray"])
+def test_sparsify_and_densify_keep_the_predictions(interface):
+    import sklearn
+
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(C=0.05, l1_ratio=1.0).fit(X, y)
+    dense = model.coef_.copy()
+    proba = model.predict_proba(X)
+    with sklearn.config_context(sparse_interface=interface):
+        assert model.sparsify() is model
+    assert sp.issparse(model.coef_) and model.coef_.format == "csr"
+    assert sp.isspmatrix(model.coef_) == (interface == "spmatrix")
+    assert model.coef_.nnz == np.count_nonzero(dense)
+    assert_array_equal(model.predict_proba(X), proba)
+    assert_array_equal(model.decision_function(X), model.densify().decision_function(X))
+    assert isinstance(model.coef_, np.ndarray)
+    assert_array_equal(model.coef_, dense)
+    assert model.densify() is model  # a no-op when dense
+
+
+def test_a_sparsified_model_fits_again_from_its_coefficients():
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(warm_start=True).fit(X, y).sparsify()
+    model.fit(X, y)
+    assert isinstance(model.coef_, np.ndarray)
+    assert model.n_iter_[0] <= 1  # already at the optimum
+    online = LogisticRegressionGD(solver="sgd", random_state=0)
+    online.partial_fit(X, y, classes=[0, 1]).sparsify().partial_fit(X, y)
+    assert isinstance(online.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize("method", ["sparsify", "densify"])
+def test_sparsify_and_densify_need_a_fitted_model(method):
+    with pytest.raises(NotFittedError, match="must be fitted"):
+        getattr(LogisticRegressionGD(), method)()
