@@ -158,7 +158,10 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         ``"gd"`` stops when the largest entry of the objective's (minimum-norm
         sub)gradient is at most ``tol`` times the objective (both per unit of
         sample weight): a first-order optimality test that does not depend on
-        the scale of the sample weights. The objective's error shrinks like
+        the scale of the sample weights; the test's floor is ``tol**2 *
+        log(n_classes)`` (``log(n_classes)`` is the objective of the zero
+        model), for separable data with little penalty, whose objective goes
+        to 0 without a minimiser. The objective's error shrinks like
         ``tol**2``; the default reaches scikit-learn's optimum to about
         ``1e-7`` of the objective on standardised data (at least ``1e-6`` is
         used for float32 data, whose gradients are not more precise). The
@@ -513,6 +516,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         # float32 gradients carry rounding errors of about 1e-6 of the
         # objective: a tighter test would only wander in that noise
         tol = self.tol if X.dtype == np.float64 else max(self.tol, 1e-6)
+        # A floor for the test: on separable data without much of a penalty
+        # the objective goes to 0 with no minimiser, and its gradient with it
+        # (in proportion), so that tol * objective is never met. Below
+        # tol * log(n_classes), the objective of the zero model, the
+        # gradient's target stays at tol**2 * log(n_classes).
+        atol = tol * tol * np.log(len(self.classes_))
         try:
             result = spectral_gradient(
                 fun_and_grad,
@@ -523,6 +532,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 step=step,
                 max_iter=self.max_iter,
                 tol=tol,
+                atol=atol,
                 callback=record,
             )
         except KeyboardInterrupt:
@@ -539,7 +549,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 f"LogisticRegressionGD (solver='gd') did not converge in "
                 f"max_iter={self.max_iter} iterations: the optimality measure "
                 f"{result.optimality:.2e} is above tol * objective = "
-                f"{self.tol * abs(result.fun):.2e}. Increase max_iter or scale "
+                f"{max(tol * abs(result.fun), atol):.2e}. Increase max_iter or scale "
                 "the data.",
                 ConvergenceWarning,
             )

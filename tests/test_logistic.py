@@ -879,3 +879,19 @@ def test_a_sparsified_model_fits_again_from_its_coefficients():
 def test_sparsify_and_densify_need_a_fitted_model(method):
     with pytest.raises(NotFittedError, match="must be fitted"):
         getattr(LogisticRegressionGD(), method)()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gd_stops_on_separable_data_with_next_to_no_penalty(n_classes):
+    # More features than samples: separable. With C = 1e30 the objective has
+    # no minimiser and goes to 0, its gradient with it; the fit must still
+    # stop, without a warning, as LogisticRegression does (11 iterations).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5 * n_classes, 20))
+    y = np.arange(len(X)) % n_classes
+    model = LogisticRegressionGD(C=1e30).fit(X, y)
+    assert model.n_iter_[0] < 100
+    assert model.loss_curve_[-1] < 1e-6
+    ref = LogisticRegression(C=1e30).fit(X, y)
+    assert_array_equal(model.predict(X), y)
+    assert_array_equal(ref.predict(X), y)
