@@ -1324,3 +1324,29 @@ def test_any_small_problem_fits_or_fails_clearly(problem):
     else:
         np.testing.assert_array_equal(pred, clf.classes_[scores.argmax(axis=1)])
         np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+
+
+def test_a_pipeline_scales_the_validation_set_through_metadata_routing():
+    # The way the documentation shows: transform_input=["X_val"] passes X_val
+    # through the fitted scaler before the estimator scores it each epoch.
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X_raw = X_digits * 16 + 3.0  # raw pixels, shifted: far from standardised
+    X_tr, X_va, y_tr, y_va = X_raw[:200], X_raw[200:], y_digits[:200], y_digits[200:]
+    params = dict(hidden_layer_sizes=(16,), early_stopping=True, max_iter=30,
+                  learning_rate_init=0.01, random_state=0)  # fmt: skip
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = BackpropClassifier(**params).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("clf", clf)], transform_input=["X_val"]
+        )
+        pipe.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    # the best epoch's weights are kept: its score is the pipeline's
+    assert max(clf.validation_scores_) == pipe.score(X_va, y_va)
+    # handed over as it is, X_val is scored unscaled: not what the model sees
+    naive = make_pipeline(StandardScaler(), BackpropClassifier(**params))
+    naive.fit(
+        X_tr, y_tr, backpropclassifier__X_val=X_va, backpropclassifier__y_val=y_va
+    )
+    assert max(naive[-1].validation_scores_) != naive.score(X_va, y_va)
