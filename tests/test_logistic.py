@@ -339,6 +339,8 @@ def test_sparse_input_equals_dense(solver, container):
     X = np.where(np.abs(X) < 0.5, 0.0, X)  # sparse enough to matter
     params = dict(solver=solver, random_state=0, tol=1e-10, max_iter=300)
     with warnings.catch_warnings():
+        # tol=1e-10 is beyond the mini-batch solvers' reach in 300 epochs;
+        # dense and sparse are compared wherever they stop
         warnings.simplefilter("ignore", ConvergenceWarning)
         dense = LogisticRegressionGD(**params).fit(X, y)
         sparse = LogisticRegressionGD(**params).fit(container(X), y)
@@ -720,6 +722,7 @@ def test_learning_rate_scales_mini_batch_steps():
     X, y = dataset("binary")
     params = dict(solver="sgd", max_iter=1, random_state=0)
     with warnings.catch_warnings():
+        # one epoch on purpose: the first steps show the learning rate
         warnings.simplefilter("ignore", ConvergenceWarning)
         small = LogisticRegressionGD(learning_rate=1e-4, **params).fit(X, y)
         large = LogisticRegressionGD(learning_rate=1e-2, **params).fit(X, y)
@@ -738,6 +741,7 @@ def test_batch_size_sets_steps_per_epoch(solver, monkeypatch):
 
     monkeypatch.setattr(logistic_module._LinearNetwork, "loss_and_gradient", counting)
     with warnings.catch_warnings():
+        # two epochs on purpose: the test counts their steps
         warnings.simplefilter("ignore", ConvergenceWarning)
         LogisticRegressionGD(solver=solver, batch_size=64, max_iter=2).fit(X, y)
     assert calls["n"] == 2 * int(np.ceil(len(y) / 64))
@@ -798,6 +802,7 @@ def test_verbose_prints_progress(solver):
             solver=solver, verbose=1, random_state=0, max_iter=50
         )
         with warnings.catch_warnings():
+            # max_iter=50 keeps the output short; converging is not the point
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
     lines = out.getvalue().splitlines()
@@ -805,7 +810,7 @@ def test_verbose_prints_progress(solver):
     assert re.search(r"objective = [0-9.]+", lines[-1])
     silent = io.StringIO()
     with redirect_stdout(silent), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # as above
         clone(model).set_params(verbose=0).fit(X, y)
     assert silent.getvalue() == ""
 
