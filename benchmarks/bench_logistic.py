@@ -170,7 +170,7 @@ def run_case(name, X, y, C, sw, repeats):
     else:  # one-vs-rest: compare training log-losses
         row["gap_sgd"] = logloss_gap(models["sgd"], X, y, sw, ref_loss)
         row["sgd_kind"] = "*"
-    row["n_iter"] = models["ours"].n_iter_
+    row["n_iter"] = int(models["ours"].n_iter_[0])
     row["sgd_target"], row["sgd_reached"] = float("nan"), True
     if len(ref.classes_) == 2:
         row["sgd_target"], row["sgd_reached"] = sgd_time_to_target(X, y, C, sw, f_opt)

@@ -47,7 +47,7 @@ models = {
 }
 for solver, model in models.items():
     print(
-        f"{solver:>4}: {model.n_iter_:3d} passes, objective gap "
+        f"{solver:>4}: {model.n_iter_[0]:3d} passes, objective gap "
         f"{objective(model) - optimum:.1e}, largest coefficient difference "
         f"{abs(model.coef_ - reference.coef_).max():.1e}"
     )

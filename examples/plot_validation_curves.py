@@ -7,16 +7,21 @@ every epoch: ``validation_loss_curve_`` and ``validation_scores_`` record it.
 With ``early_stopping=True`` it also decides when to stop, here on the
 validation loss (``early_stopping_metric="loss"``): training ends once the
 validation loss has not improved for more than ``n_iter_no_change`` epochs,
-and the weights of the best epoch are the ones kept.
+and the weights of the best epoch are the ones kept. In a pipeline, the
+validation set goes through the preprocessing steps by metadata routing (last
+section).
 """
 
 import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+import sklearn
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skbackprop import BackpropClassifier
 from skbackprop.plotting import LossCurveDisplay
@@ -84,3 +89,49 @@ plt.show()
 display = LossCurveDisplay.from_estimator(stopped)
 display.ax_.legend(handles=list(display.lines_.values()), loc="center right")
 plt.show()
+
+# %%
+# In a pipeline
+# -------------
+# The validation set must be preprocessed as the training data is. Passed as
+# ``backpropclassifier__X_val``, it reaches the estimator untransformed: here
+# the scaler's output is what the network learnt on, and the raw pixels it is
+# scored on mean something else, so early stopping watches the wrong numbers
+# (and no error says so). With metadata routing enabled, a
+# :class:`~sklearn.pipeline.Pipeline` given ``transform_input=["X_val"]``
+# passes ``X_val`` through the steps before the estimator, which asks for it
+# with ``set_fit_request``.
+X_raw_train, X_raw_val, y_raw_train, y_raw_val = train_test_split(
+    X, y, test_size=0.3, random_state=0
+)
+pipe_params = dict(hidden_layer_sizes=(64,), early_stopping=True, random_state=0)
+
+unscaled = make_pipeline(StandardScaler(), BackpropClassifier(**pipe_params))
+unscaled.fit(
+    X_raw_train,
+    y_raw_train,
+    backpropclassifier__X_val=X_raw_val,
+    backpropclassifier__y_val=y_raw_val,
+)
+with sklearn.config_context(enable_metadata_routing=True):
+    routed = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "clf",
+                BackpropClassifier(**pipe_params).set_fit_request(
+                    X_val=True, y_val=True
+                ),
+            ),
+        ],
+        transform_input=["X_val"],
+    )
+    routed.fit(X_raw_train, y_raw_train, X_val=X_raw_val, y_val=y_raw_val)
+
+for name, pipe in [("X_val unscaled", unscaled), ("X_val routed", routed)]:
+    clf = pipe[-1]
+    print(
+        f"{name}: {clf.n_iter_} epochs, best validation score seen by early "
+        f"stopping {max(clf.validation_scores_):.3f}, true validation score "
+        f"{pipe.score(X_raw_val, y_raw_val):.3f}"
+    )

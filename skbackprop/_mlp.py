@@ -234,6 +234,11 @@ class BaseMultilayerPerceptron(BaseBackprop):
 
     def _make_loss(self, out_activation):
         """The network's loss (an object of :mod:`skbackprop.core.losses`)."""
+        if self.loss == "log_loss":
+            # MLPClassifier clips its probabilities to [eps, 1 - eps] in the
+            # loss: the same values, so that saturated fits (L-BFGS's line
+            # searches, the stopping rules) run as its fits do
+            return get_loss(self.loss, out_activation, clip=True)
         return get_loss(self.loss, out_activation)
 
     def _make_network(

@@ -13,6 +13,15 @@ def _check_matplotlib(caller):
     return plt
 
 
+def _final_step(estimator):
+    """The estimator a (possibly nested) pipeline ends with, or ``estimator``."""
+    from sklearn.pipeline import Pipeline
+
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator
+
+
 class LossCurveDisplay:
     """Training loss, validation loss and validation score per epoch.
 
@@ -83,11 +92,12 @@ class LossCurveDisplay:
 
         Parameters
         ----------
-        estimator : fitted estimator with ``loss_curve_``
+        estimator : fitted estimator with ``loss_curve_``, or a pipeline
             A :class:`~skbackprop.BackpropClassifier`,
             :class:`~skbackprop.BackpropRegressor` or
             :class:`~skbackprop.LogisticRegressionGD` (or ``MLPClassifier``,
-            ``MLPRegressor``).
+            ``MLPRegressor``); of a fitted
+            :class:`~sklearn.pipeline.Pipeline`, its final step is drawn.
         ax : matplotlib Axes, default=None
             Where to draw; a new figure by default.
         name : str, default=None
@@ -98,7 +108,21 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skbackprop import LogisticRegressionGD
+        >>> from skbackprop.plotting import LossCurveDisplay
+        >>> X, y = load_iris(return_X_y=True)
+        >>> pipe = make_pipeline(StandardScaler(), LogisticRegressionGD()).fit(X, y)
+        >>> display = LossCurveDisplay.from_estimator(pipe)
+        >>> display.ax_.get_title()
+        'LogisticRegressionGD'
         """
+        estimator = _final_step(estimator)
         curve = getattr(estimator, "loss_curve_", None)
         if curve is None:
             raise ValueError(
@@ -138,7 +162,9 @@ class LossCurveDisplay:
         """
         plt = _check_matplotlib("LossCurveDisplay.plot")
         if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 4))
+            # the constrained layout keeps the axis labels clear of the tick
+            # labels and inside the figure, however wide the tick labels are
+            _, ax = plt.subplots(figsize=(6.4, 4), layout="constrained")
         epochs = np.arange(1, len(self.loss_curve) + 1)
         lines = {}
         (lines["training loss"],) = ax.plot(

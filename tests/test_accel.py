@@ -92,6 +92,8 @@ def assert_same_bits(a, b):
 
 def _numpy_and_kernel(func):
     """Run ``func(use_kernels)`` with the kernels off then on; both results."""
+    # the inputs hold the dtype's extremes and non-finite values on purpose:
+    # overflow and invalid operations are part of what is compared
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with accel.enabled(False):

@@ -45,6 +45,8 @@ def client():
 
 
 def _quiet(fn):
+    # the searches' candidates stop at a small max_iter to keep the tests
+    # quick: what is compared is their scores, not their convergence
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return fn()

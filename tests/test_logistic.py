@@ -339,6 +339,8 @@ def test_sparse_input_equals_dense(solver, container):
     X = np.where(np.abs(X) < 0.5, 0.0, X)  # sparse enough to matter
     params = dict(solver=solver, random_state=0, tol=1e-10, max_iter=300)
     with warnings.catch_warnings():
+        # tol=1e-10 is beyond the mini-batch solvers' reach in 300 epochs;
+        # dense and sparse are compared wherever they stop
         warnings.simplefilter("ignore", ConvergenceWarning)
         dense = LogisticRegressionGD(**params).fit(X, y)
         sparse = LogisticRegressionGD(**params).fit(container(X), y)
@@ -593,7 +595,7 @@ def test_bad_input_raises_clear_errors(X, y, sample_weight, match):
         {"learning_rate": 0.0},
         {"learning_rate": "optimal"},
         {"batch_size": 0},
-        {"max_iter": 0},
+        {"max_iter": -1},
         {"tol": -1.0},
         {"validation_fraction": 1.0},
         {"n_iter_no_change": 0},
@@ -720,6 +722,7 @@ def test_learning_rate_scales_mini_batch_steps():
     X, y = dataset("binary")
     params = dict(solver="sgd", max_iter=1, random_state=0)
     with warnings.catch_warnings():
+        # one epoch on purpose: the first steps show the learning rate
         warnings.simplefilter("ignore", ConvergenceWarning)
         small = LogisticRegressionGD(learning_rate=1e-4, **params).fit(X, y)
         large = LogisticRegressionGD(learning_rate=1e-2, **params).fit(X, y)
@@ -738,6 +741,7 @@ def test_batch_size_sets_steps_per_epoch(solver, monkeypatch):
 
     monkeypatch.setattr(logistic_module._LinearNetwork, "loss_and_gradient", counting)
     with warnings.catch_warnings():
+        # two epochs on purpose: the test counts their steps
         warnings.simplefilter("ignore", ConvergenceWarning)
         LogisticRegressionGD(solver=solver, batch_size=64, max_iter=2).fit(X, y)
     assert calls["n"] == 2 * int(np.ceil(len(y) / 64))
@@ -798,6 +802,7 @@ def test_verbose_prints_progress(solver):
             solver=solver, verbose=1, random_state=0, max_iter=50
         )
         with warnings.catch_warnings():
+            # max_iter=50 keeps the output short; converging is not the point
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
     lines = out.getvalue().splitlines()
@@ -805,6 +810,93 @@ def test_verbose_prints_progress(solver):
     assert re.search(r"objective = [0-9.]+", lines[-1])
     silent = io.StringIO()
     with redirect_stdout(silent), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # as above
         clone(model).set_params(verbose=0).fit(X, y)
     assert silent.getvalue() == ""
+
+
+# ------------------------------------------- LogisticRegression's interface
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_n_iter_is_an_int32_array_as_in_logistic_regression(solver):
+    X, y = dataset("iris")
+    model = LogisticRegressionGD(solver=solver, max_iter=3)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    ref = LogisticRegression(max_iter=200).fit(X, y)
+    assert model.n_iter_.shape == ref.n_iter_.shape == (1,)
+    assert model.n_iter_.dtype == ref.n_iter_.dtype == np.int32
+    assert model.n_iter_[0] == 3
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_iter_zero_returns_the_initial_model_with_a_warning(solver):
+    # LogisticRegression accepts max_iter=0 too, with a ConvergenceWarning
+    X, y = dataset("wine")
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        model = LogisticRegressionGD(solver=solver, max_iter=0).fit(X, y)
+    assert_array_equal(model.n_iter_, [0])
+    assert_array_equal(model.coef_, np.zeros((3, X.shape[1])))
+    assert_array_equal(model.intercept_, np.zeros(3))
+    assert_allclose(model.predict_proba(X[:2]), np.full((2, 3), 1 / 3))
+
+
+def test_max_iter_zero_keeps_a_warm_start():
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(warm_start=True).fit(X, y)
+    coef = model.coef_.copy()
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        model.set_params(max_iter=0).fit(X, y)
+    assert_array_equal(model.coef_, coef)
+
+
+@pytest.mark.parametrize("interface", ["spmatrix", "sparray"])
+def test_sparsify_and_densify_keep_the_predictions(interface):
+    import sklearn
+
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(C=0.05, l1_ratio=1.0).fit(X, y)
+    dense = model.coef_.copy()
+    proba = model.predict_proba(X)
+    with sklearn.config_context(sparse_interface=interface):
+        assert model.sparsify() is model
+    assert sp.issparse(model.coef_) and model.coef_.format == "csr"
+    assert sp.isspmatrix(model.coef_) == (interface == "spmatrix")
+    assert model.coef_.nnz == np.count_nonzero(dense)
+    assert_array_equal(model.predict_proba(X), proba)
+    assert_array_equal(model.decision_function(X), model.densify().decision_function(X))
+    assert isinstance(model.coef_, np.ndarray)
+    assert_array_equal(model.coef_, dense)
+    assert model.densify() is model  # a no-op when dense
+
+
+def test_a_sparsified_model_fits_again_from_its_coefficients():
+    X, y = dataset("breast_cancer")
+    model = LogisticRegressionGD(warm_start=True).fit(X, y).sparsify()
+    model.fit(X, y)
+    assert isinstance(model.coef_, np.ndarray)
+    assert model.n_iter_[0] <= 1  # already at the optimum
+    online = LogisticRegressionGD(solver="sgd", random_state=0)
+    online.partial_fit(X, y, classes=[0, 1]).sparsify().partial_fit(X, y)
+    assert isinstance(online.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize("method", ["sparsify", "densify"])
+def test_sparsify_and_densify_need_a_fitted_model(method):
+    with pytest.raises(NotFittedError, match="must be fitted"):
+        getattr(LogisticRegressionGD(), method)()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gd_stops_on_separable_data_with_next_to_no_penalty(n_classes):
+    # More features than samples: separable. With C = 1e30 the objective has
+    # no minimiser and goes to 0, its gradient with it; the fit must still
+    # stop, without a warning, as LogisticRegression does (11 iterations).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5 * n_classes, 20))
+    y = np.arange(len(X)) % n_classes
+    model = LogisticRegressionGD(C=1e30).fit(X, y)
+    assert model.n_iter_[0] < 100
+    assert model.loss_curve_[-1] < 1e-6
+    ref = LogisticRegression(C=1e30).fit(X, y)
+    assert_array_equal(model.predict(X), y)
+    assert_array_equal(ref.predict(X), y)

@@ -713,3 +713,40 @@ def test_network_accepts_a_loss_object():
 def test_network_rejects_a_loss_object_on_another_output(loss, out_activation):
     with pytest.raises(ValueError, match=r"is applied to the output activation"):
         Network([3, 2], loss=loss, out_activation=out_activation)
+
+
+# ---------------------------------------------- scikit-learn's clipped log-loss
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("act", ["softmax", "logistic"])
+def test_clipped_log_loss_is_the_value_mlpclassifier_computes(act, dtype):
+    from sklearn.neural_network._base import binary_log_loss
+    from sklearn.neural_network._base import log_loss as mlp_log_loss
+
+    rng = np.random.default_rng(0)
+    k = N_OUT[act]
+    # logits up to 1e4: probabilities that round to 0 and to 1, and ordinary ones
+    Z = (rng.normal(size=(60, k)) * np.logspace(-1, 4, 60)[:, None]).astype(dtype)
+    if act == "softmax":
+        Y = np.eye(k, dtype=dtype)[rng.integers(0, k, 60)]
+        reference = mlp_log_loss
+    else:
+        Y = rng.integers(0, 2, size=(60, k)).astype(dtype)
+        reference = binary_log_loss
+    clipped, exact = get_loss("log_loss", act, clip=True), get_loss("log_loss", act)
+    assert repr(clipped) == f"{type(clipped).__name__}(clip=True)"
+    A = clipped.activate(Z.copy())
+    expected = [reference(Y[i : i + 1], A[i : i + 1]) for i in range(60)]
+    # up to rounding: the softmax value of a confident, right prediction is
+    # about eps, and -log(P) knows it only to the rounding error of P
+    rtol, atol = (1e-5, 1e-6) if dtype == np.float32 else (1e-12, 1e-14)
+    np.testing.assert_allclose(clipped.value(Y, Z, A), expected, rtol, atol)
+    assert clipped.value(Y, Z, A).max() <= -np.log(np.finfo(dtype).eps) * k * 1.0001
+    assert exact.value(Y, Z, A).max() > 1000  # the exact value is not clipped
+    per_sample = clipped.value_and_activate(Y, Z, np.empty_like(Z))
+    np.testing.assert_allclose(per_sample, expected, rtol, atol)
+    w = rng.uniform(0.5, 2.0, size=60).astype(dtype)
+    total = clipped.sum_and_activate(Y, Z, np.empty_like(Z), w)
+    assert total == pytest.approx(float(np.dot(expected, w)), rel=rtol)
+    # the output delta is A - Y either way
+    out = np.empty_like(Z)
+    np.testing.assert_array_equal(clipped.delta(Y, Z, A, out), A - Y)

@@ -1295,6 +1295,9 @@ def test_any_small_problem_fits_or_fails_clearly(problem):
     X, y, params = problem
     clf = BackpropClassifier(**params)
     with warnings.catch_warnings():
+        # any problem hypothesis draws: stopping at max_iter or a batch_size
+        # clipped to the data may warn; the test asks only that the fit
+        # succeeds or fails clearly
         warnings.simplefilter("ignore")
         try:
             clf.fit(X, y)
@@ -1324,3 +1327,49 @@ def test_any_small_problem_fits_or_fails_clearly(problem):
     else:
         np.testing.assert_array_equal(pred, clf.classes_[scores.argmax(axis=1)])
         np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+
+
+def test_a_pipeline_scales_the_validation_set_through_metadata_routing():
+    # The way the documentation shows: transform_input=["X_val"] passes X_val
+    # through the fitted scaler before the estimator scores it each epoch.
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X_raw = X_digits * 16 + 3.0  # raw pixels, shifted: far from standardised
+    X_tr, X_va, y_tr, y_va = X_raw[:200], X_raw[200:], y_digits[:200], y_digits[200:]
+    params = dict(hidden_layer_sizes=(16,), early_stopping=True, max_iter=30,
+                  learning_rate_init=0.01, random_state=0)  # fmt: skip
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = BackpropClassifier(**params).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("clf", clf)], transform_input=["X_val"]
+        )
+        pipe.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    # the best epoch's weights are kept: its score is the pipeline's
+    assert max(clf.validation_scores_) == pipe.score(X_va, y_va)
+    # handed over as it is, X_val is scored unscaled: not what the model sees
+    naive = make_pipeline(StandardScaler(), BackpropClassifier(**params))
+    naive.fit(
+        X_tr, y_tr, backpropclassifier__X_val=X_va, backpropclassifier__y_val=y_va
+    )
+    assert max(naive[-1].validation_scores_) != naive.score(X_va, y_va)
+
+
+def test_class_weights_train_as_mlpclassifier_given_them_as_sample_weights():
+    # scikit-learn's check_class_weight_classifiers data, where tanh predicts
+    # class 0 for 86% of the test half (the check asks for 87%):
+    # MLPClassifier, given the class weights as sample weights, fits the same
+    # network and falls as short. The class weights are not the cause.
+    from sklearn.datasets import make_blobs
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = make_blobs(centers=3, random_state=0, cluster_std=20)
+    X_tr, X_te, y_tr = X[:50], X[50:], y[:50]
+    class_weight = {0: 1000, 1: 0.0001, 2: 0.0001}
+    params = dict(activation="tanh", max_iter=40, random_state=0)
+    ours = BackpropClassifier(class_weight=class_weight, **params).fit(X_tr, y_tr)
+    sample_weight = np.array([class_weight[label] for label in y_tr])
+    theirs = MLPClassifier(**params).fit(X_tr, y_tr, sample_weight=sample_weight)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X_te), theirs.predict(X_te))

@@ -582,3 +582,16 @@ def test_same_probabilities_log_probabilities_and_score():
             X, y, sample_weight=sw
         )
         assert_same_model(ours, ours_models, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
+@pytest.mark.parametrize("data", list(DATA))
+def test_same_fit_where_the_probabilities_saturate(solver, data):
+    # Inputs 1000 times too large: from the first weights, probabilities round
+    # to 0 or 1, and MLPClassifier's log-loss clips them to [eps, 1 - eps]. The
+    # loss values it reports and decides by (L-BFGS's line search, the
+    # stopping rule) are those clipped ones.
+    X, y = DATA[data]
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=30, random_state=0)
+    ours, theirs = fit_both(X * 1000, y, **params)
+    assert_same_model(ours, theirs, X * 1000)

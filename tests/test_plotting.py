@@ -125,3 +125,52 @@ def test_plain_curves_and_given_axes():
 def test_unfitted_estimator_is_refused():
     with pytest.raises(ValueError, match="no loss_curve_"):
         LossCurveDisplay.from_estimator(BackpropClassifier())
+
+
+def test_a_fitted_pipeline_draws_its_final_step():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = LogisticRegressionGD()
+    pipe = make_pipeline(StandardScaler(), clf).fit(X, y)
+    display = LossCurveDisplay.from_estimator(pipe)
+    assert display.ax_.get_title() == "LogisticRegressionGD"
+    assert list(display.lines_["training loss"].get_ydata()) == clf.loss_curve_
+    with pytest.raises(ValueError, match="fit it first"):
+        LossCurveDisplay.from_estimator(
+            make_pipeline(StandardScaler(), clf.__class__())
+        )
+
+
+def _label_and_ticks(axis, renderer):
+    label = axis.label.get_window_extent(renderer)
+    ticks = [
+        t.get_window_extent(renderer)
+        for t in axis.get_ticklabels(which="both")
+        if t.get_visible() and t.get_text()
+    ]
+    return label, ticks
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd"])
+def test_axis_labels_clear_of_tick_labels_and_inside_the_figure(solver):
+    # the log-scale loss curve of LogisticRegressionGD has wide tick labels
+    # ("2 x 10^-1"): its y label must not be pushed onto them or off the figure
+    model = LogisticRegressionGD(solver=solver, early_stopping=solver == "sgd",
+                                 random_state=0).fit(X, y)  # fmt: skip
+    display = LossCurveDisplay.from_estimator(model)
+    canvas = display.figure_.canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    figure = display.figure_.bbox
+    axes = [display.ax_] + ([display.score_ax_] if display.score_ax_ else [])
+    assert len(axes) == (2 if solver == "sgd" else 1)
+    for ax in axes:
+        for axis in (ax.yaxis, ax.xaxis):
+            label, ticks = _label_and_ticks(axis, renderer)
+            if not axis.label.get_text():
+                continue
+            assert ticks
+            assert not any(label.overlaps(tick) for tick in ticks)
+            assert figure.x0 <= label.x0 and label.x1 <= figure.x1
+            assert figure.y0 <= label.y0 and label.y1 <= figure.y1

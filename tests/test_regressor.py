@@ -11,6 +11,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbackprop import BackpropRegressor
+from skbackprop.core.activations import HIDDEN_ACTIVATIONS
 
 pytestmark = pytest.mark.filterwarnings(
     # short fits stop at max_iter on purpose: the models are compared there
@@ -253,9 +254,11 @@ ESTIMATORS = [
     BackpropRegressor(loss="poisson", learning_rate_init=0.01),
     BackpropRegressor(loss="poisson", solver="lbfgs"),
     *(BackpropRegressor(loss=name) for name in ("absolute_error", "huber", "quantile")),
+    # every hidden activation (relu is the default, above)
     *(
         BackpropRegressor(activation=name)
-        for name in ("identity", "logistic", "tanh", "leaky_relu")
+        for name in HIDDEN_ACTIVATIONS
+        if name != "relu"
     ),
     BackpropRegressor(activation=["tanh", "relu"], hidden_layer_sizes=(20, 10)),
 ]

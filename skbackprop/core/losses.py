@@ -18,8 +18,9 @@ exponentials and row sums.
 
 Computing the value from the logits ``Z`` rather than from probabilities keeps
 it exact and finite for any logit (log-sum-exp, ``logaddexp``), with no clipping
-and no ``log(0)``. Averaging over samples (with sample weights) is done by the
-network.
+and no ``log(0)``. The log-losses also compute it as scikit-learn's MLP does,
+from probabilities clipped to ``[eps, 1 - eps]`` (``clip=True``). Averaging over
+samples (with sample weights) is done by the network.
 
 For the *canonical* pairs (softmax + multinomial log-loss, logistic + binary
 log-loss, identity + squared error, exp + Poisson deviance) the output delta is
@@ -162,18 +163,53 @@ def _defaults(cls):
     )
 
 
+def _clip_bounds(dtype):
+    """``(-log(1 - eps), -log(eps))``: ``-log p`` of a probability clipped as
+    scikit-learn's MLP log-loss clips it, to ``[eps, 1 - eps]`` of its dtype."""
+    eps = np.finfo(dtype).eps
+    one = np.ones((), dtype=dtype)
+    return float(-np.log(one - eps)), float(-np.log(one * eps))
+
+
+def _saturated(A):
+    """Whether a softmax probability in ``A`` lies outside ``[eps, 1 - eps]``.
+
+    A row with a probability above ``1 - eps`` has the others below ``eps``:
+    the smallest probability tells.
+    """
+    return A.size > 0 and A.min() < np.finfo(A.dtype).eps
+
+
 class SoftmaxLogLoss(Loss):
     """Multinomial log-loss (cross-entropy) on a softmax output.
 
     ``L_i = sum_k Y_ik (logsumexp(Z_i) - Z_ik)``; the output delta is ``A - Y``.
+
+    Parameters
+    ----------
+    clip : bool, default=False
+        Clip each probability to ``[eps, 1 - eps]`` (``eps`` of its dtype)
+        before its log, as scikit-learn's MLP log-loss does: a sample then
+        costs at most ``-log(eps)`` (36.04 in float64) however confident and
+        wrong its logits, and at least ``-log(1 - eps)``. Only the value
+        changes, not the output delta. Without it the value is exact for any
+        logit.
     """
 
     name = "log_loss"
     out_activation = "softmax"
 
+    def __init__(self, clip=False):
+        self.clip = bool(clip)
+
+    def get_params(self):
+        return {"clip": self.clip}
+
     def value(self, Y, Z, A):
         m = Z.max(axis=1)
         lse = np.log(_rowsum(np.exp(Z - m[:, None]))) + m
+        if self.clip and _saturated(A):
+            return _rowsum(Y * np.clip(lse[:, None] - Z, *_clip_bounds(Z.dtype)))
         return lse * _rowsum(Y) - _rowsum(Y * Z)
 
     def _activate(self, Z, A):
@@ -191,13 +227,21 @@ class SoftmaxLogLoss(Loss):
     def value_and_activate(self, Y, Z, A):
         log_s, m = self._activate(Z, A)
         lse = np.add(log_s, m, out=log_s)
+        C = lse - Z
+        if self.clip and _saturated(A):
+            np.clip(C, *_clip_bounds(Z.dtype), out=C)
         # sum_k Y_ik (lse_i - Z_ik): the value's formula in one contraction
-        return np.einsum("ij,ij->i", Y, lse - Z)
+        return np.einsum("ij,ij->i", Y, C)
 
     def sum_and_activate(self, Y, Z, A, sample_weight=None):
         log_s, m = self._activate(Z, A)
-        # the terms Y_ik (lse_i - Z_ik) of the per-sample values
-        D = ops.log_loss_terms(log_s, m, Z, Y, np.empty_like(A))
+        if self.clip and _saturated(A):
+            # the clipped terms: a rare case, by the general formula
+            C = np.clip((log_s + m) - Z, *_clip_bounds(Z.dtype))
+            D = np.multiply(Y, C, out=C)
+        else:
+            # the terms Y_ik (lse_i - Z_ik) of the per-sample values
+            D = ops.log_loss_terms(log_s, m, Z, Y, np.empty_like(A))
         if sample_weight is None:
             # one pairwise sum over the whole batch (more accurate in float32
             # than a BLAS dot product)
@@ -213,12 +257,33 @@ class LogisticLogLoss(Loss):
 
     ``L_i = sum_k log(1 + exp(Z_ik)) - Y_ik Z_ik``, summed over the outputs
     (labels); the output delta is ``A - Y``.
+
+    Parameters
+    ----------
+    clip : bool, default=False
+        Compute the value as scikit-learn's MLP log-loss does: from the
+        probabilities ``A`` clipped to ``[eps, 1 - eps]`` (``eps`` of their
+        dtype), ``-Y log(A) - (1 - Y) log(1 - A)``. A sample then costs at
+        most ``-log(eps)`` per output, and ``1 - A`` keeps only the absolute
+        precision of ``A`` (its rounding error) where ``A`` nears 1. Only the
+        value changes, not the output delta. Without it the value is exact
+        for any logit.
     """
 
     name = "log_loss"
     out_activation = "logistic"
 
+    def __init__(self, clip=False):
+        self.clip = bool(clip)
+
+    def get_params(self):
+        return {"clip": self.clip}
+
     def value(self, Y, Z, A):
+        if self.clip:
+            eps = np.finfo(A.dtype).eps
+            P = np.clip(A, eps, 1 - eps)
+            return -_rowsum(xlogy(Y, P) + xlogy(1 - Y, 1 - P))
         return _rowsum(np.logaddexp(0, Z) - Y * Z)
 
     def delta(self, Y, Z, A, out):
@@ -496,7 +561,9 @@ def get_loss(name, out_activation, **params):
     **params
         The loss's parameters: ``delta`` for ``"huber"``
         (:class:`IdentityHuberLoss`), ``quantile`` for ``"quantile"``
-        (:class:`IdentityPinballLoss`); the other losses take none.
+        (:class:`IdentityPinballLoss`), ``clip`` for ``"log_loss"``
+        (:class:`SoftmaxLogLoss`, :class:`LogisticLogLoss`); the other losses
+        take none.
 
     Returns
     -------
