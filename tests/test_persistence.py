@@ -207,6 +207,16 @@ SKOPS_CASES = [
         ),
         "fit",
     ),
+    (
+        partial(
+            BackpropRegressor, hidden_layer_sizes=(8,), solver="sgd", random_state=0
+        ),
+        "X_val",
+    ),
+    (
+        partial(BackpropRegressor, hidden_layer_sizes=(8,), solver="gd", max_iter=5),
+        "fit",
+    ),
     (partial(LogisticRegressionGD, max_iter=5), "fit"),
     (partial(LogisticRegressionGD, solver="sgd", max_iter=5, random_state=0), "fit"),
     (partial(LogisticRegressionGD, solver="adam", random_state=0), "partial_fit"),
