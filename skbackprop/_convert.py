@@ -240,10 +240,18 @@ def from_sklearn(cls, estimator):
         est.best_loss_ = estimator.best_loss_
         est.best_validation_score_ = getattr(estimator, "best_validation_score_", None)
         state.validation_scores = est.validation_scores_
+        if scores is not None:
+            # scikit-learn does not record the validation loss: unknown
+            est.validation_loss_curve_ = [np.nan] * len(scores)
+            state.validation_loss_curve = est.validation_loss_curve_
         state.best_loss = est.best_loss_
         state.best_validation_score = est.best_validation_score_
         state.no_improvement_count = getattr(estimator, "_no_improvement_count", 0)
         state.schedule_epoch = est.n_iter_
+        if estimator.early_stopping and hasattr(estimator, "_best_coefs"):
+            # the weights kept so far: a warm start compares with them
+            best = estimator._best_coefs + estimator._best_intercepts
+            state.best_params = _flat(best)
         optimizer = getattr(estimator, "_optimizer", None)
         if optimizer is not None:
             est._optimizer, state.learning_rate = _our_optimizer(estimator, optimizer)

@@ -251,3 +251,17 @@ def test_from_sklearn_rejects_another_class(cls, other):
 def test_from_sklearn_needs_a_fitted_model(cls, unfitted):
     with pytest.raises(NotFittedError):
         cls.from_sklearn(unfitted)
+
+
+def test_early_stopping_warm_start_after_from_sklearn_as_after_our_own_fit():
+    params = dict(solver="sgd", early_stopping=True, n_iter_no_change=3)
+    mlp = MLPClassifier((6,), max_iter=8, random_state=0, **params).fit(X, y)
+    native = BackpropClassifier((6,), max_iter=8, random_state=0, **params).fit(X, y)
+    clf = BackpropClassifier.from_sklearn(mlp)
+    for est in (native, clf):
+        est.set_params(warm_start=True, max_iter=4).fit(X, y)
+    # the best score so far and the weights kept came along
+    assert clf.validation_scores_ == pytest.approx(native.validation_scores_, abs=1e-12)
+    assert clf.best_validation_score_ == native.best_validation_score_
+    for ours, theirs in zip(clf.coefs_, native.coefs_, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
