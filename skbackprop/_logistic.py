@@ -855,6 +855,84 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             "or scale the input data."
         )
 
+    # ---------------------------------------------------------- conversion
+    def to_sklearn(self):
+        """The fitted model as scikit-learn's ``LogisticRegression``.
+
+        The coefficients, the classes, the features and the parameters both
+        estimators have (``C``, ``l1_ratio``, ``fit_intercept``,
+        ``class_weight``, ...); with an L1 part its solver is ``"saga"``,
+        LogisticRegression's solver for it. The result predicts what this
+        model predicts and warm-starts from its coefficients.
+
+        Returns
+        -------
+        estimator : sklearn.linear_model.LogisticRegression
+            A fitted scikit-learn estimator.
+
+        See Also
+        --------
+        from_sklearn : The reverse conversion.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skbackprop import LogisticRegressionGD
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegressionGD(C=0.5).fit(X, y)
+        >>> lr = clf.to_sklearn()
+        >>> lr.C, bool(abs(lr.predict_proba(X) - clf.predict_proba(X)).max() < 1e-12)
+        (0.5, True)
+        """
+        from ._convert import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, estimator):
+        """A model from a fitted scikit-learn ``LogisticRegression``.
+
+        The coefficients, the classes, the features and the parameters both
+        estimators have are carried over: the model predicts what
+        ``estimator`` predicts, and a warm start or ``partial_fit`` trains on
+        from its coefficients.
+
+        Parameters
+        ----------
+        estimator : sklearn.linear_model.LogisticRegression
+            A fitted binary or multinomial logistic regression.
+
+        Returns
+        -------
+        model : LogisticRegressionGD
+            A fitted model.
+
+        Raises
+        ------
+        TypeError
+            When ``estimator`` is not a ``LogisticRegression``.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        See Also
+        --------
+        to_sklearn : The reverse conversion.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skbackprop import LogisticRegressionGD
+        >>> X, y = load_iris(return_X_y=True)
+        >>> lr = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> clf = LogisticRegressionGD.from_sklearn(lr)
+        >>> bool((clf.predict(X) == lr.predict(X)).all())
+        True
+        """
+        from ._convert import from_sklearn
+
+        return from_sklearn(cls, estimator)
+
 
 class _ObjectiveMonitor:
     """Monitor: the exact training objective, after every epoch.

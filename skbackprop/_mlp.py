@@ -493,6 +493,98 @@ class BaseMultilayerPerceptron(BaseBackprop):
             )
         return Z
 
+    # ---------------------------------------------------------- conversion
+    def to_sklearn(self):
+        """The fitted model as scikit-learn's ``MLPClassifier`` or ``MLPRegressor``.
+
+        The weights, the fitted attributes, the parameters both estimators
+        have, and what continues training (the optimizer's state, the
+        learning rate, the stopping rule's count): the result predicts what
+        this model predicts and trains on with ``partial_fit`` or a warm
+        start. Where scikit-learn has no such configuration, it raises.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            A fitted scikit-learn estimator.
+
+        Raises
+        ------
+        ValueError
+            Naming what scikit-learn has no option for: one activation per
+            layer, ``leaky_relu``, a loss of ours, class weights, dropout,
+            ``solver="gd"``, a schedule or an initialisation of ours, early
+            stopping on the loss.
+
+        See Also
+        --------
+        from_sklearn : The reverse conversion.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skbackprop import BackpropClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = BackpropClassifier((8,), solver="lbfgs", random_state=0)
+        >>> mlp = clf.fit(X, y).to_sklearn()
+        >>> type(mlp).__name__
+        'MLPClassifier'
+        >>> bool((mlp.predict_proba(X) == clf.predict_proba(X)).all())
+        True
+        """
+        from ._convert import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, estimator):
+        """A model of this class from a fitted ``MLPClassifier`` or ``MLPRegressor``.
+
+        The weights, fitted attributes and parameters are carried over, and
+        with a stochastic solver the optimizer's state, so that
+        ``partial_fit`` and warm starts continue where scikit-learn stopped.
+
+        Parameters
+        ----------
+        estimator : MLPClassifier or MLPRegressor
+            A fitted scikit-learn estimator: ``MLPClassifier`` for
+            :class:`BackpropClassifier`, ``MLPRegressor`` for
+            :class:`BackpropRegressor`.
+
+        Returns
+        -------
+        model : BackpropClassifier or BackpropRegressor
+            A fitted model of this class.
+
+        Raises
+        ------
+        TypeError
+            When ``estimator`` is of another class.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        See Also
+        --------
+        to_sklearn : The reverse conversion.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.neural_network import MLPClassifier
+        >>> from skbackprop import BackpropClassifier
+        >>> from sklearn.preprocessing import scale
+        >>> X, y = load_iris(return_X_y=True)
+        >>> X = scale(X)
+        >>> mlp = MLPClassifier((8,), solver="lbfgs", max_iter=1000,
+        ...                     random_state=0).fit(X, y)
+        >>> clf = BackpropClassifier.from_sklearn(mlp)
+        >>> bool((clf.predict(X) == mlp.predict(X)).all())
+        True
+        """
+        from ._convert import from_sklearn
+
+        return from_sklearn(cls, estimator)
+
 
 class BackpropClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron classifier trained by backpropagation.

@@ -1,5 +1,6 @@
 """The documentation builds with warnings as errors, every example executed."""
 
+import doctest
 import os
 import shutil
 import subprocess
@@ -63,6 +64,7 @@ def test_docs_build_without_warnings(tmp_path):
         "user_guide",
         "api",
         "reliability",
+        "deploying",
         "scaling",
         "benchmarks",
         "changelog",
@@ -72,3 +74,14 @@ def test_docs_build_without_warnings(tmp_path):
         assert "does not exist yet" not in (out / "benchmarks.html").read_text()
     api = (out / "generated" / "skbackprop.BackpropClassifier.html").read_text()
     assert "partial_fit" in api and "early_stopping_metric" in api
+
+
+def test_deploying_page_examples_run(tmp_path, monkeypatch):
+    """The examples of deploying.rst (its files are written to a temporary folder)."""
+    pytest.importorskip("skops")
+    monkeypatch.chdir(tmp_path)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testfile(
+        str(ROOT / "docs" / "deploying.rst"), module_relative=False, optionflags=flags
+    )
+    assert result.attempted > 10 and result.failed == 0

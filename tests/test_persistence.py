@@ -1,6 +1,8 @@
 """Pickle and joblib round trips, and the version check on loading."""
 
 import pickle
+from collections import Counter
+from functools import partial
 
 import joblib
 import numpy as np
@@ -102,3 +104,170 @@ def test_loading_another_version_warns(estimator, recwarn):
     assert record[0].message.estimator_name == type(est).__name__
     np.testing.assert_array_equal(new.predict(X), est.predict(X))
     assert "_skbackprop_version" not in new.__dict__
+
+
+# Epochs seen by the EpochCounter of each name, its unpickled copies included.
+EPOCHS = Counter()
+
+
+class EpochCounter:
+    """A callback (sklearn.callback protocol) that counts epochs in ``EPOCHS``."""
+
+    def __init__(self, name="epochs"):
+        self.name = name
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        EPOCHS[self.name] += 1
+        return False
+
+
+def _fitted(make, fit):
+    """``make()`` trained by ``fit``: "fit", "partial_fit", "X_val" or "callback"."""
+    est = make()
+    X, y = data(est)
+    first_call = {} if is_regressor(est) else {"classes": np.unique(y)}
+    if fit == "partial_fit":
+        est.partial_fit(X, y, **first_call)
+        est.partial_fit(X, y)
+    elif fit == "X_val":
+        est.fit(X[::2], y[::2], X_val=X[1::2], y_val=y[1::2])
+    else:
+        if fit == "callback":
+            pytest.importorskip("sklearn.callback")
+            est.set_callbacks(EpochCounter())
+        est.fit(X, y)
+    return est
+
+
+def _continue(est):
+    """Train on: one more partial_fit call, else a warm-started fit of 3 epochs."""
+    X, y = data(est)
+    if hasattr(est, "partial_fit") and not est.early_stopping:
+        return est.partial_fit(X, y)
+    return est.set_params(warm_start=True, max_iter=3).fit(X, y)
+
+
+def _assert_same_model(a, b):
+    if hasattr(a, "coefs_"):
+        weights = [
+            (x, z)
+            for n in ("coefs_", "intercepts_")
+            for x, z in zip(getattr(a, n), getattr(b, n), strict=True)
+        ]
+    else:
+        weights = [(a.coef_, b.coef_), (a.intercept_, b.intercept_)]
+    for x, z in weights:
+        np.testing.assert_array_equal(x, z)
+    for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
+        assert getattr(a, name, None) == getattr(b, name, None), name
+    assert a.n_iter_ == b.n_iter_ and getattr(a, "t_", 0) == getattr(b, "t_", 0)
+
+
+SKOPS_CASES = [
+    (partial(BackpropClassifier, (8,), max_iter=5, random_state=0), "fit"),
+    (partial(BackpropClassifier, (8,), solver="sgd", random_state=0), "partial_fit"),
+    (partial(BackpropClassifier, (8,), solver="lbfgs", max_iter=5), "fit"),
+    (partial(BackpropClassifier, (8,), solver="gd", max_iter=5), "callback"),
+    (
+        partial(
+            BackpropClassifier,
+            (8,),
+            solver="sgd",
+            early_stopping=True,
+            n_iter_no_change=2,
+            random_state=0,
+        ),
+        "fit",
+    ),
+    (partial(BackpropClassifier, (8,), max_iter=5, random_state=0), "X_val"),
+    (
+        partial(BackpropRegressor, hidden_layer_sizes=(8,), random_state=0),
+        "partial_fit",
+    ),
+    (
+        partial(BackpropRegressor, "huber", (8,), solver="lbfgs", max_iter=5),
+        "callback",
+    ),
+    (
+        partial(
+            BackpropRegressor,
+            hidden_layer_sizes=(8,),
+            early_stopping=True,
+            early_stopping_metric="loss",
+            random_state=0,
+        ),
+        "fit",
+    ),
+    (
+        partial(
+            BackpropRegressor, hidden_layer_sizes=(8,), solver="sgd", random_state=0
+        ),
+        "X_val",
+    ),
+    (
+        partial(BackpropRegressor, hidden_layer_sizes=(8,), solver="gd", max_iter=5),
+        "fit",
+    ),
+    (partial(LogisticRegressionGD, max_iter=5), "fit"),
+    (partial(LogisticRegressionGD, solver="sgd", max_iter=5, random_state=0), "fit"),
+    (partial(LogisticRegressionGD, solver="adam", random_state=0), "partial_fit"),
+    (
+        partial(
+            LogisticRegressionGD,
+            solver="sgd",
+            l1_ratio=0.5,
+            early_stopping=True,
+            random_state=0,
+        ),
+        "callback",
+    ),
+]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "make, fit", SKOPS_CASES, ids=lambda c: c if isinstance(c, str) else repr(c())
+)
+def test_skops_file_trusts_only_the_estimator_and_training_continues(
+    make, fit, tmp_path
+):
+    sio = pytest.importorskip("skops.io")
+    est = _fitted(make, fit)
+    path = tmp_path / "model.skops"
+    sio.dump(est, path)
+    cls = type(est)
+    assert sio.get_untrusted_types(file=path) == [f"{cls.__module__}.{cls.__name__}"]
+    loaded = sio.load(path, trusted=[cls])
+    X, _ = data(est)
+    for a, b in zip(outputs(loaded, X), outputs(est, X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.get_params().keys() == est.get_params().keys()
+    _assert_same_model(loaded, est)
+    # training goes on exactly as the original's (optimizer, schedule, stopping)
+    _assert_same_model(_continue(loaded), _continue(est))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_fitted_model_is_saved_without_its_callbacks():
+    pytest.importorskip("sklearn.callback")
+    counter = EpochCounter("saved without callbacks")
+    est = BackpropClassifier((8,), max_iter=3, random_state=0)
+    est.set_callbacks(counter).fit(X, y)
+    calls = EPOCHS[counter.name]
+    assert calls > 0
+    loaded = pickle.loads(pickle.dumps(est))
+    loaded.fit(X, y)  # trains without calling the callback
+    assert EPOCHS[counter.name] == calls
+    # an unfitted estimator keeps them: parallel searches send it to workers
+    unfitted = BackpropClassifier((8,), max_iter=3, random_state=0)
+    pickle.loads(pickle.dumps(unfitted.set_callbacks(counter))).fit(X, y)
+    assert EPOCHS[counter.name] == 2 * calls
