@@ -7,6 +7,7 @@ from functools import partial
 import joblib
 import numpy as np
 import pytest
+import skops.io as sio
 from sklearn.base import is_regressor
 
 from _data import X_iris, y_iris
@@ -21,6 +22,12 @@ from skbackprop._persistence import InconsistentVersionWarning
 X, y = X_iris, y_iris
 # The regressors predict the last (standardised) iris measurement from the others.
 X_reg, y_reg = X_iris[:, :3], X_iris[:, 3]
+
+# The models train for a few iterations only: these tests check what a file
+# keeps, not convergence, so the ConvergenceWarning is expected.
+few_iterations = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
 
 ESTIMATORS = [
     BackpropClassifier((8,), max_iter=30, random_state=0),
@@ -45,7 +52,7 @@ def outputs(estimator, X):
     return [estimator.predict_proba(X), estimator.predict(X)]
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@few_iterations
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_round_trips_predict_identically(estimator, tmp_path):
     X, y = data(estimator)
@@ -60,7 +67,7 @@ def test_round_trips_predict_identically(estimator, tmp_path):
         assert other.get_params() == est.get_params()
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@few_iterations
 @pytest.mark.parametrize(
     "estimator, first_call",
     [
@@ -233,14 +240,13 @@ SKOPS_CASES = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@few_iterations
 @pytest.mark.parametrize(
     "make, fit", SKOPS_CASES, ids=lambda c: c if isinstance(c, str) else repr(c())
 )
 def test_skops_file_trusts_only_the_estimator_and_training_continues(
     make, fit, tmp_path
 ):
-    sio = pytest.importorskip("skops.io")
     est = _fitted(make, fit)
     path = tmp_path / "model.skops"
     sio.dump(est, path)
@@ -256,7 +262,7 @@ def test_skops_file_trusts_only_the_estimator_and_training_continues(
     _assert_same_model(_continue(loaded), _continue(est))
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@few_iterations
 def test_a_fitted_model_is_saved_without_its_callbacks():
     pytest.importorskip("sklearn.callback")
     counter = EpochCounter("saved without callbacks")
