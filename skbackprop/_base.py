@@ -180,6 +180,24 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         per_sample = weights[np.searchsorted(self.classes_, y)]
         return per_sample if sample_weight is None else per_sample * sample_weight
 
+    @staticmethod
+    def _drop_zero_weights(sample_weight, *arrays):
+        """``sample_weight, *arrays`` without the samples of zero weight.
+
+        They take no part in the loss, and a mini-batch of them alone would
+        have no weight to average over. Their removal changes nothing else:
+        without zero weights everything is returned as it was (the same
+        batches, the same model as ``MLPClassifier``'s).
+        """
+        if sample_weight is None:
+            return sample_weight, *arrays
+        keep = sample_weight > 0
+        if keep.all():
+            return sample_weight, *arrays
+        if not keep.any():
+            raise ValueError("All sample weights are zero: nothing to fit.")
+        return sample_weight[keep], *(None if a is None else a[keep] for a in arrays)
+
     # --------------------------------------------------------- validation
     @staticmethod
     def _split_validation(X, Y, sample_weight, *, fraction, stratify, rng, strict=True):

@@ -364,13 +364,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 f"but the data contains only one class: {classes_[0]!r}."
             )
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
-        if sample_weight is not None:
-            # zero weights take no part in the objective: drop their samples
-            keep = sample_weight > 0
-            if not keep.any():
-                raise ValueError("All sample weights are zero: nothing to fit.")
-            if not keep.all():
-                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        sample_weight, X, y = self._drop_zero_weights(sample_weight, X, y)
 
         n_outputs = 1 if len(classes_) == 2 else len(classes_)
         encoded = np.searchsorted(classes_, y)

@@ -151,6 +151,9 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
         X, y, Y, stratify = self._encode(X, y, classes, incremental, first_pass)
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        sample_weight, X, y, Y, stratify = self._drop_zero_weights(
+            sample_weight, X, y, Y, stratify
+        )
         n_outputs = Y.shape[1]
         layer_units = [X.shape[1], *hidden, n_outputs]
         self._random_state = check_random_state(self.random_state)

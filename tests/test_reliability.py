@@ -292,6 +292,27 @@ def test_refused_input_leaves_a_fitted_regressor_as_it_was(case):
     assert_trains_on_alike(reg, twin, X0, yr0)
 
 
+@pytest.mark.parametrize("model", [BackpropClassifier, BackpropRegressor])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_zero_weight_batches_train_as_without_those_samples(model, solver):
+    # two samples of each class weigh something: most batches of 4 weigh nothing
+    sw = np.zeros(len(X0))
+    sw[[np.flatnonzero(y0 == k)[i] for k in range(3) for i in range(2)]] = 1.0
+    keep = sw > 0
+    kw = dict(hidden_layer_sizes=(6,), solver=solver, batch_size=4, max_iter=5,
+              random_state=0)  # fmt: skip
+    y = targets(model())
+    est = model(**kw).fit(X0, y, sample_weight=sw)
+    ref = model(**kw).fit(X0[keep], y[keep], sample_weight=sw[keep])
+    for a, b in zip(_weights(est), _weights(ref)):
+        np.testing.assert_array_equal(a, b)
+    est.partial_fit(X0, y, sample_weight=sw)
+    ref.partial_fit(X0[keep], y[keep], sample_weight=sw[keep])
+    for a, b in zip(_weights(est), _weights(ref)):
+        np.testing.assert_array_equal(a, b)
+    check_outputs(est, X0)
+
+
 @pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_edge_cases(make):
     rng = np.random.default_rng(1)
