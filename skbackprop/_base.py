@@ -265,6 +265,20 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         state.interrupted = True
 
     # ------------------------------------------------------------ predict
+    @staticmethod
+    def _check_logits(Z):
+        """``Z``, the output layer's logits, if they are finite; else a clear error.
+
+        Finite logits give finite probabilities (the softmax and the logistic
+        are computed stably); an overflowed one is not a probability at all.
+        """
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's output overflowed: the input values are too large "
+                "for the weights. Scale the input data as it was for training."
+            )
+        return Z
+
     def _validate_X(self, X):
         """The samples to predict, checked against the fitted model."""
         check_is_fitted(self)

@@ -692,8 +692,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             For two classes, positive scores mean ``classes_[1]``.
         """
         X = self._validate_X(X)
-        Z = logits(X, [self.coef_.T], [self.intercept_], [])
-        Z = Z.astype(self.coef_.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = logits(X, [self.coef_.T], [self.intercept_], [])
+            Z = self._check_logits(Z.astype(self.coef_.dtype, copy=False))
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def predict(self, X):

@@ -484,12 +484,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         activations = _check_activations(self.activation, len(self.coefs_) - 1)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = logits(X, self.coefs_, self.intercepts_, activations)
-        if not np.isfinite(Z).all():
-            raise ValueError(
-                "The network's output overflowed: the input values are too large "
-                "for the weights. Scale the input data as it was for training."
-            )
-        return Z
+        return self._check_logits(Z)
 
 
 class BackpropClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -917,7 +912,9 @@ default=None
     # -------------------------------------------------------------- predict
     def _proba(self, X):
         Z = self._logits(X)
-        return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
+        # finite logits give finite probabilities, however large they are
+        with np.errstate(over="ignore"):
+            return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
 
     def decision_function(self, X):
         """Output-layer pre-activations (logits) for the samples in X.

@@ -340,6 +340,24 @@ def test_edge_cases(make):
             assert "non-finite" in str(exc) or "too large" in str(exc), str(exc)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_overflowing_logits_raise_alike_in_both_classifiers(n_classes):
+    keep = y0 < n_classes
+    X, y = X0[keep], y0[keep]
+    models = [
+        LogisticRegressionGD(C=1e6).fit(X * 1e-3, y),
+        # the same model as a network without a hidden layer
+        BackpropClassifier((), solver="lbfgs", alpha=1e-6).fit(X * 1e-3, y),
+    ]
+    finite = np.clip(X[:5], -1.5, 1.5) * 1e300  # logits large, but finite
+    overflowing = np.clip(X[:5], -1.5, 1.5) * 1e308
+    for est in models:
+        check_outputs(est, finite)
+        for method in ("predict_proba", "predict", "decision_function"):
+            with pytest.raises(ValueError, match=r"output overflowed.*Scale the input"):
+                getattr(est, method)(overflowing)
+
+
 @pytest.mark.parametrize("make", CLASSIFIERS, ids=MODEL_IDS[:5])
 def test_one_sample_and_one_class(make):
     est = small_models()[make]
