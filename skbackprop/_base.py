@@ -140,21 +140,42 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         # A diverging run overflows on its way to the clear error raised below.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             state = solve(reporter)
-        if not np.isfinite(network.params).all() or (
-            state.loss is not None and not np.isfinite(state.loss)
-        ):
-            raise ValueError(self._divergence_message())
+            reason = self._diverged(network, state, X)
+        if reason is not None:
+            raise ValueError(self._divergence_message(reason))
         self._commit(network, state, **commit)
         ctx.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
 
-    def _divergence_message(self):
+    # Rows of the training data on which a fit's network must give finite
+    # logits: about one mini-batch's forward pass, once per fit.
+    _n_rows_checked = 200
+
+    def _diverged(self, network, state, X):
+        """Why training diverged, or None.
+
+        Non-finite weights or loss, or finite weights so large that the
+        network's output overflows on the training data: a last step can
+        send the weights there without the loss of its epoch (measured
+        before the step) showing it, as a single step of a huge learning
+        rate does.
+        """
+        if not np.isfinite(network.params).all() or (
+            state.loss is not None and not np.isfinite(state.loss)
+        ):
+            return f"{self._diverging} became non-finite"
+        if not np.isfinite(network.logits(X[: self._n_rows_checked])).all():
+            return "the network's output on the training data became non-finite"
+        return None
+
+    def _divergence_message(self, reason=None):
+        if reason is None:
+            reason = f"{self._diverging} became non-finite"
         return (
-            f"Training diverged: {self._diverging} became non-finite "
-            f"(solver={self.solver!r}). {self._divergence_hint()} The model was "
-            "left as it was."
+            f"Training diverged: {reason} (solver={self.solver!r}). "
+            f"{self._divergence_hint()} The model was left as it was."
         )
 
     # ------------------------------------------------------------ weights
@@ -256,8 +277,8 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         """:func:`~skbackprop._training.train`, with divergence as a clear error."""
         try:
             return train(network, optimizer, batches, state, **kwargs)
-        except TrainingDiverged:
-            raise ValueError(self._divergence_message()) from None
+        except TrainingDiverged as diverged:
+            raise ValueError(self._divergence_message(str(diverged))) from None
 
     @staticmethod
     def _interrupted(state):
