@@ -18,6 +18,7 @@ knows no estimator, and :mod:`skbackprop.core` no training loop.
 
 import warnings
 from functools import partial
+from operator import itemgetter
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -53,8 +54,12 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
     try:
         return fit(*args)
     except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(snapshot)
+        # Put the old values back in one update, then drop what the fit
+        # added: a thread predicting meanwhile never finds the model missing.
+        attributes = estimator.__dict__
+        attributes.update(snapshot)
+        for name in [name for name in list(attributes) if name not in snapshot]:
+            attributes.pop(name, None)
         raise
 
 
@@ -299,6 +304,38 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
                 "for the weights. Scale the input data as it was for training."
             )
         return Z
+
+    def __sklearn_is_fitted__(self):
+        """Whether a fit committed a model: any attribute ending in ``_``.
+
+        What ``check_is_fitted`` looks for, without iterating over the
+        attributes while another thread's fit adds or removes one (its
+        callback context): ``list`` copies the names in one step.
+        """
+        return any(
+            name.endswith("_") and not name.startswith("__")
+            for name in list(vars(self))
+        )
+
+    def _fitted(self, *names):
+        """The fitted attributes ``names``, all from the same fit.
+
+        A fit commits its attributes in one ``dict.update``
+        (:meth:`_commit_attributes`); one ``operator.itemgetter`` call reads
+        them without running Python code in between, so a thread predicting
+        while another fits sees the old model or the new one, never a mix.
+        """
+        return itemgetter(*names)(vars(self))
+
+    def _commit_attributes(self, attributes, drop=()):
+        """Set a fit's fitted attributes at once (see :meth:`_fitted`).
+
+        ``drop`` names attributes of an earlier fit that this one does not
+        have; they go after the new model is in place.
+        """
+        vars(self).update(attributes)
+        for name in drop:
+            vars(self).pop(name, None)
 
     def _validate_X(self, X):
         """The samples to predict, checked against the fitted model."""

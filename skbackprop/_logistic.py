@@ -412,13 +412,17 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
     def _commit(self, network, state):
-        self._state = state
-        self.coef_ = network.coefs[0].T.copy()
-        self.intercept_ = network.intercepts[0].copy()
-        self.n_iter_ = state.n_iter
-        self.loss_curve_ = state.loss_curve
-        self.validation_loss_curve_ = state.validation_loss_curve
-        self.validation_scores_ = state.validation_scores
+        self._commit_attributes(
+            {
+                "_state": state,
+                "coef_": network.coefs[0].T.copy(),
+                "intercept_": network.intercepts[0].copy(),
+                "n_iter_": state.n_iter,
+                "loss_curve_": state.loss_curve,
+                "validation_loss_curve_": state.validation_loss_curve,
+                "validation_scores_": state.validation_scores,
+            }
+        )
 
     def _set_classes(self, y, incremental, classes):
         old = getattr(self, "classes_", None)
@@ -692,9 +696,10 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             For two classes, positive scores mean ``classes_[1]``.
         """
         X = self._validate_X(X)
+        coef, intercept = self._fitted("coef_", "intercept_")
         with np.errstate(over="ignore", invalid="ignore"):
-            Z = logits(X, [self.coef_.T], [self.intercept_], [])
-            Z = self._check_logits(Z.astype(self.coef_.dtype, copy=False))
+            Z = logits(X, [coef.T], [intercept], [])
+            Z = self._check_logits(Z.astype(coef.dtype, copy=False))
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def predict(self, X):

@@ -199,25 +199,28 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
 
     def _commit(self, network, state, fitted):
-        self._network = network
-        self._state = state
-        self.coefs_ = network.coefs
-        self.intercepts_ = network.intercepts
-        for name, value in fitted.items():
-            setattr(self, name, value)
-        self.n_iter_ = state.n_iter
-        self.t_ = state.t
-        self.loss_ = state.loss
-        self.loss_curve_ = state.loss_curve
+        attributes = {
+            "_network": network,
+            "_state": state,
+            "coefs_": network.coefs,
+            "intercepts_": network.intercepts,
+            **fitted,
+            "n_iter_": state.n_iter,
+            "t_": state.t,
+            "loss_": state.loss,
+            "loss_curve_": state.loss_curve,
+        }
         if self.solver != "lbfgs":
-            self.best_loss_ = state.best_loss
-            self.validation_scores_ = state.validation_scores
-            self.best_validation_score_ = state.best_validation_score
+            attributes["best_loss_"] = state.best_loss
+            attributes["validation_scores_"] = state.validation_scores
+            attributes["best_validation_score_"] = state.best_validation_score
             if state.validation_loss_curve is not None:
-                self.validation_loss_curve_ = state.validation_loss_curve
-        if self.solver == "lbfgs" or state.validation_loss_curve is None:
-            # No validation set in this fit: drop an earlier fit's curve.
-            self.__dict__.pop("validation_loss_curve_", None)
+                attributes["validation_loss_curve_"] = state.validation_loss_curve
+        # No validation set in this fit: drop an earlier fit's curve.
+        drop = (
+            () if "validation_loss_curve_" in attributes else ["validation_loss_curve_"]
+        )
+        self._commit_attributes(attributes, drop)
 
     def _check_fit_arguments(self, validation, incremental):
         X_val, y_val, sw_val = validation
@@ -481,9 +484,10 @@ class BaseMultilayerPerceptron(BaseBackprop):
     # -------------------------------------------------------------- predict
     def _logits(self, X):
         X = self._validate_X(X)
-        activations = _check_activations(self.activation, len(self.coefs_) - 1)
+        coefs, intercepts = self._fitted("coefs_", "intercepts_")
+        activations = _check_activations(self.activation, len(coefs) - 1)
         with np.errstate(over="ignore", invalid="ignore"):
-            Z = logits(X, self.coefs_, self.intercepts_, activations)
+            Z = logits(X, coefs, intercepts, activations)
         return self._check_logits(Z)
 
 
@@ -868,8 +872,7 @@ default=None
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            self._label_binarizer = LabelBinarizer().fit(y)  # set when fitted
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)

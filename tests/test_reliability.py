@@ -7,6 +7,7 @@ classifiers, regressors and logistic regression alike.
 
 import copy
 import gc
+import sys
 import threading
 import tracemalloc
 import warnings
@@ -695,6 +696,44 @@ def test_predict_from_many_threads_at_once(make):
         t.join()
     for r in results:
         np.testing.assert_array_equal(r, expected)
+
+
+@pytest.mark.parametrize("make", [2, 4, 7], ids=["mlp-sgd", "lr-adam", "reg-sgd"])
+def test_predict_while_another_thread_trains_sees_one_committed_model(make):
+    """Old model or new one, never a mix of the two and never an error."""
+    est = small_models()[make]
+    y = targets(est)
+    est.partial_fit(X0, y, **first_call(est, y))
+    predict = est.predict if is_regressor(est) else est.predict_proba
+    X = X0[:10]
+    committed = [predict(X)]
+    results, errors, done = [], [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                results.append(predict(X))
+            except Exception as exc:  # any error fails the test
+                errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: races show within 60 fits
+    try:
+        for t in readers:
+            t.start()
+        for _ in range(60):
+            est.partial_fit(X0, y)
+            committed.append(predict(X))
+    finally:
+        done.set()
+        for t in readers:
+            t.join()
+        sys.setswitchinterval(interval)
+    assert not errors, errors[:3]
+    models = {r.tobytes() for r in committed}
+    assert len(models) == len(committed)  # every fit changed the model
+    assert results and all(r.tobytes() in models for r in results)
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])
