@@ -11,6 +11,7 @@ import sys
 import threading
 import tracemalloc
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import numpy as np
@@ -734,6 +735,32 @@ def test_predict_while_another_thread_trains_sees_one_committed_model(make):
     models = {r.tobytes() for r in committed}
     assert len(models) == len(committed)  # every fit changed the model
     assert results and all(r.tobytes() in models for r in results)
+
+
+def test_concurrent_lbfgs_fits_leave_the_blas_thread_counts_as_they_were():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def thread_counts():
+        return {
+            (info["filepath"], info["num_threads"])
+            for info in threadpoolctl.threadpool_info()
+        }
+
+    X = np.random.default_rng(5).normal(size=(600, 20))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit(seed):
+        est = BackpropClassifier(
+            (20,), solver="lbfgs", max_iter=60, tol=0, random_state=seed
+        )
+        return est.fit(X, y)
+
+    fit(0)  # SciPy's BLAS is loaded, and L-BFGS in the main thread restores it
+    before = thread_counts()
+    for _ in range(3):
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(fit, range(4)))
+        assert thread_counts() == before
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])
