@@ -643,6 +643,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 self.tol,
                 self.n_iter_no_change,
                 warn=not incremental,
+                stop_on_interrupt=not incremental,
             ),
             alpha=alpha,
             monitor=monitor,

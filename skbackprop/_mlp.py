@@ -446,6 +446,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
                 self.tol,
                 self.n_iter_no_change,
                 warn=not incremental,
+                stop_on_interrupt=not incremental,
             ),
             alpha=self.alpha,
             monitor=monitor,

@@ -102,12 +102,17 @@ class StoppingRule:
     warn : bool, default=True
         Warn (``ConvergenceWarning``) when ``max_iter`` epochs ran without
         convergence; ``partial_fit`` runs one epoch and does not warn.
+    stop_on_interrupt : bool, default=True
+        Whether a :class:`KeyboardInterrupt` ends training, with a warning and
+        the weights reached (``fit``), or propagates (``partial_fit``, whose
+        caller owns the loop and must see it).
     """
 
     max_iter: int
     tol: float = 1e-4
     n_iter_no_change: int | float = 10
     warn: bool = True
+    stop_on_interrupt: bool = True
 
 
 class Validation:
@@ -351,7 +356,8 @@ def train(
     Notes
     -----
     A :class:`KeyboardInterrupt` ends training with a warning, keeping the
-    weights reached (the best ones, with a monitor that decides).
+    weights reached (the best ones, with a monitor that decides), unless
+    ``stopping.stop_on_interrupt`` is False: then it propagates.
     """
     deciding = monitor if monitor is not None and monitor.decides else None
     if monitor is not None:
@@ -420,6 +426,8 @@ def train(
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
+        if not stopping.stop_on_interrupt:
+            raise
         state.interrupted = True
         warnings.warn("Training interrupted by user.")
     if not np.isfinite(network.params).all():

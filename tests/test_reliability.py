@@ -602,6 +602,40 @@ def test_keyboard_interrupt_mid_epoch_warns_and_keeps_a_usable_model(make, monke
     assert all(np.isfinite(c).all() for c in _weights(est))
 
 
+@pytest.mark.parametrize(
+    "make", [0, 2, 4, 5, 7], ids=[MODEL_IDS[i] for i in [0, 2, 4, 5, 7]]
+)
+def test_keyboard_interrupt_in_partial_fit_reaches_the_caller(make, monkeypatch):
+    """The caller owns the loop of partial_fit calls: Ctrl-C must stop it."""
+
+    def started():
+        est = small_models()[make].set_params(batch_size=10)
+        y = targets(est)
+        return est.partial_fit(X0, y, **first_call(est, y))
+
+    est, twin = started(), started()
+    y = targets(est)
+    before = fitted_state(est)
+    calls = {"n": 0}
+    original = Network.loss_and_gradient
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # mid-epoch: the third of four batches
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # and no "interrupted" warning
+        est.partial_fit(X0, y)
+    monkeypatch.undo()
+    assert_same_state(before, fitted_state(est))  # the model before the call
+    for model in (est, twin):
+        model.partial_fit(X0, y)
+    for a, b in zip(_weights(est), _weights(twin)):
+        np.testing.assert_array_equal(a, b)
+
+
 class InterruptAtTheStart(RaisingCallback):
     """Ctrl-C after the data are validated, before the first epoch."""
 
