@@ -355,6 +355,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             dtype=(np.float64, np.float32),
             reset=not continuing,
         )
+        if continuing and hasattr(self, "coef_"):
+            # partial_fit keeps the model's dtype: the batch is cast to it
+            X = X.astype(self.coef_.dtype, copy=False)
         check_classification_targets(y)
         self._set_classes(y, incremental, classes)
         classes_ = self.classes_

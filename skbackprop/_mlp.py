@@ -238,6 +238,14 @@ class BaseMultilayerPerceptron(BaseBackprop):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
 
+    def _in_model_dtype(self, X, first_pass):
+        """``X`` in the dtype the model was first fitted with, when it continues.
+
+        As ``MLPClassifier``'s, a model keeps its dtype: a float32 batch given
+        to a float64 model is cast to float64, and the other way round.
+        """
+        return X if first_pass else X.astype(self.coefs_[0].dtype, copy=False)
+
     def _make_loss(self, out_activation):
         """The network's loss (an object of :mod:`skbackprop.core.losses`)."""
         return get_loss(self.loss, out_activation)
@@ -870,6 +878,7 @@ default=None
             dtype=(np.float64, np.float32),
             reset=reset,
         )
+        X = self._in_model_dtype(X, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -1377,6 +1386,7 @@ default=None
             dtype=(np.float64, np.float32),
             reset=first_pass,
         )
+        X = self._in_model_dtype(X, first_pass)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         self._check_targets(y, "y")

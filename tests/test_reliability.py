@@ -636,6 +636,25 @@ def test_keyboard_interrupt_in_partial_fit_reaches_the_caller(make, monkeypatch)
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize(
+    "make", [0, 2, 4, 5, 7], ids=[MODEL_IDS[i] for i in [0, 2, 4, 5, 7]]
+)
+@pytest.mark.parametrize(
+    "first, then", [("float64", "float32"), ("float32", "float64")]
+)
+def test_partial_fit_keeps_the_dtype_the_model_was_first_fitted_with(make, first, then):
+    est, ref = small_models()[make], small_models()[make]
+    y = targets(est)
+    for model in (est, ref):
+        model.partial_fit(X0.astype(first), y, **first_call(model, y))
+    X = X0[::-1].astype(then)
+    est.partial_fit(X, y[::-1])
+    ref.partial_fit(X.astype(first), y[::-1])  # the batch cast to the model's dtype
+    for a, b in zip(_weights(est), _weights(ref)):
+        assert a.dtype == np.dtype(first)
+        np.testing.assert_array_equal(a, b)
+
+
 class InterruptAtTheStart(RaisingCallback):
     """Ctrl-C after the data are validated, before the first epoch."""
 
