@@ -18,6 +18,7 @@ knows no estimator, and :mod:`skbackprop.core` no training loop.
 
 import warnings
 from functools import partial
+from numbers import Number
 from operator import itemgetter
 
 import numpy as np
@@ -61,6 +62,51 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
         for name in [name for name in list(attributes) if name not in snapshot]:
             attributes.pop(name, None)
         raise
+
+
+def _check_weight_sum(sample_weight):
+    """``sample_weight``, if its sum is finite; else an error that names it.
+
+    The loss is a weighted mean: weights whose sum overflows would surface
+    as a divergence or an overflowing curvature, pointing the wrong way.
+    """
+    if sample_weight is not None:
+        with np.errstate(over="ignore"):
+            total = sample_weight.sum()
+        if not np.isfinite(total):
+            raise ValueError(
+                f"The sample weights are too large: their sum overflows "
+                f"{sample_weight.dtype} (largest weight "
+                f"{float(sample_weight.max()):.3g}). Use smaller sample weights."
+            )
+    return sample_weight
+
+
+def check_class_labels(labels, name="y"):
+    """Refuse class labels that cannot be told apart or sorted, by name.
+
+    Labels must be all strings or all numbers: a mix (or a None) makes
+    sorting them raise a bare ``TypeError`` deep inside NumPy.
+    """
+    if labels is None:  # validate_data says y is required
+        return
+    labels = np.asarray(labels)
+    if labels.dtype != object:
+        return
+    kinds = set()
+    for label in labels.ravel():
+        if label is None:
+            raise ValueError(f"{name} contains None: every sample needs a class label.")
+        if isinstance(label, str):
+            kinds.add("string")
+        else:
+            kinds.add("number" if isinstance(label, Number) else type(label).__name__)
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes class labels of different types "
+            f"({', '.join(sorted(kinds))}): they must be all strings or all "
+            "numbers."
+        )
 
 
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
@@ -192,7 +238,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             )
         class_weight = getattr(self, "class_weight", None)  # classifiers only
         if class_weight is None:
-            return sample_weight
+            return _check_weight_sum(sample_weight)
         if incremental and class_weight == "balanced":
             raise ValueError(
                 "class_weight 'balanced' is not supported for partial_fit: the "
@@ -204,7 +250,11 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             class_weight, classes=self.classes_, y=y, sample_weight=counted
         ).astype(X.dtype)
         per_sample = weights[np.searchsorted(self.classes_, y)]
-        return per_sample if sample_weight is None else per_sample * sample_weight
+        with np.errstate(over="ignore"):  # reported by _check_weight_sum
+            weighted = (
+                per_sample if sample_weight is None else per_sample * sample_weight
+            )
+        return _check_weight_sum(weighted)
 
     @staticmethod
     def _drop_zero_weights(sample_weight, *arrays):
@@ -235,13 +285,28 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         """
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         try:
-            split = train_test_split(
-                *arrays, test_size=fraction, random_state=rng, stratify=stratify
-            )
-        except ValueError:
-            if strict or stratify is None:
+            try:
+                split = train_test_split(
+                    *arrays, test_size=fraction, random_state=rng, stratify=stratify
+                )
+            except ValueError:
+                if strict or stratify is None:
+                    raise
+                split = train_test_split(*arrays, test_size=fraction, random_state=rng)
+        except ValueError as exc:
+            # scikit-learn speaks of its test_size: say what the user set
+            if "test_size" not in str(exc) and "train_size" not in str(exc):
                 raise
-            split = train_test_split(*arrays, test_size=fraction, random_state=rng)
+            stratified = (
+                " The split is stratified: it needs a sample of each class."
+                if stratify is not None
+                else ""
+            )
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={fraction} "
+                f"of {X.shape[0]} samples.{stratified} Increase "
+                "'validation_fraction' or the size of your dataset."
+            ) from None
         X, X_val, Y, Y_val = split[:4]
         sw, sw_val = split[4:] if len(split) > 4 else (None, None)
         if X_val.shape[0] < 2:

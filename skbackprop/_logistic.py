@@ -27,7 +27,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseBackprop
+from ._base import BaseBackprop, check_class_labels
 from ._callbacks import with_callbacks
 from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
 from ._training import MiniBatches, StoppingRule, TrainingState
@@ -358,6 +358,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         if continuing and hasattr(self, "coef_"):
             # partial_fit keeps the model's dtype: the batch is cast to it
             X = X.astype(self.coef_.dtype, copy=False)
+        check_class_labels(y)
+        if classes is not None:
+            check_class_labels(classes, "classes")
         check_classification_targets(y)
         self._set_classes(y, incremental, classes)
         classes_ = self.classes_

@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseBackprop
+from ._base import BaseBackprop, check_class_labels
 from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -832,6 +832,9 @@ default=None
 
     def _encode(self, X, y, classes, incremental, first_pass):
         """Validate the data; return ``X, y``, the indicator targets and strata."""
+        check_class_labels(y)
+        if classes is not None:
+            check_class_labels(classes, "classes")
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):

@@ -321,6 +321,47 @@ def test_zero_weight_batches_train_as_without_those_samples(model, solver):
 
 
 @pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
+def test_sample_weights_whose_sum_overflows_are_named(make):
+    est = small_models()[make]
+    y = targets(est)
+    est.fit(X0, y)
+    before = fitted_state(est)
+    # each weight is finite; their sum is not (it was reported as divergence)
+    with pytest.raises(ValueError, match="sample weights are too large: their sum"):
+        est.fit(X0, y, sample_weight=np.full(len(X0), 1e308))
+    assert_same_state(before, fitted_state(est))
+
+
+MIXED = np.array([0, 1, "a", 2] * 10, dtype=object)
+WITH_NONE = np.array([0, 1, None, 2] * 10, dtype=object)
+
+
+@pytest.mark.parametrize("make", CLASSIFIERS, ids=MODEL_IDS[:5])
+@pytest.mark.parametrize(
+    "labels, message",
+    [(MIXED, "y mixes class labels of different types \\(number, string\\)"),
+     (WITH_NONE, "y contains None")],
+    ids=["int-and-str", "None"],
+)  # fmt: skip
+def test_labels_of_mixed_types_are_refused_by_name(make, labels, message):
+    est = small_models()[make]
+    with pytest.raises(ValueError, match=message):
+        est.fit(X0, labels)
+    if hasattr(est, "partial_fit"):
+        with pytest.raises(ValueError, match=message):
+            est.partial_fit(X0, labels, classes=[0, 1, 2])
+        with pytest.raises(ValueError, match=message.replace("y", "classes", 1)):
+            est.partial_fit(X0, y0, classes=labels[:4])  # the four labels
+
+
+def test_a_validation_split_too_small_names_validation_fraction():
+    # 0.1 of 10 samples: one validation sample for two classes
+    est = BackpropClassifier((4,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match=r"validation_fraction=0\.1 of 10 samples"):
+        est.fit(X0[:10], y0[:10] > 0)
+
+
+@pytest.mark.parametrize("make", ALL, ids=MODEL_IDS)
 def test_edge_cases(make):
     rng = np.random.default_rng(1)
     cases = {
