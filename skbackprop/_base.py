@@ -109,6 +109,15 @@ def check_class_labels(labels, name="y"):
         )
 
 
+def check_two_classes(classes):
+    """Refuse a single class, as ``LogisticRegression`` does, by name."""
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}."
+        )
+
+
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     """Base of the estimators: guarded fits, weights, validation, training.
 

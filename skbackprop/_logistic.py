@@ -27,7 +27,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseBackprop, check_class_labels
+from ._base import BaseBackprop, check_class_labels, check_two_classes
 from ._callbacks import with_callbacks
 from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
 from ._training import MiniBatches, StoppingRule, TrainingState
@@ -364,11 +364,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         check_classification_targets(y)
         self._set_classes(y, incremental, classes)
         classes_ = self.classes_
-        if len(classes_) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {classes_[0]!r}."
-            )
+        check_two_classes(classes_)
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
         sample_weight, X, y = self._drop_zero_weights(sample_weight, X, y)
 

@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseBackprop, check_class_labels
+from ._base import BaseBackprop, check_class_labels, check_two_classes
 from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -246,6 +246,13 @@ class BaseMultilayerPerceptron(BaseBackprop):
         """
         return X if first_pass else X.astype(self.coefs_[0].dtype, copy=False)
 
+    def _check_trainable(self):
+        """Refuse targets no solver can learn, once the data are checked.
+
+        Called as training starts, after the validation split (whose errors
+        come first, as in ``MLPClassifier``).
+        """
+
     def _make_loss(self, out_activation):
         """The network's loss (an object of :mod:`skbackprop.core.losses`)."""
         return get_loss(self.loss, out_activation)
@@ -300,6 +307,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
+        self._check_trainable()
         state.loss_curve = list(state.loss_curve)
         n_before = len(state.loss_curve)  # a warm start continues the curve
         alpha = self.alpha
@@ -440,6 +448,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
             monitor = self._validation(
                 X_v, Y_v, sw_v, self._decode(Y_v), metric=metric, early_stopping=True
             )
+        self._check_trainable()
         if self.dropout > 0:
             rng = np.random.default_rng(self._random_state.randint(2**31))
             network.set_dropout(self.dropout, rng)
@@ -845,6 +854,11 @@ default=None
         Y_bool = self._label_binarizer.transform(y).astype(bool)
         stratify = Y_bool if Y_bool.shape[1] == 1 else None
         return X, y, Y_bool.astype(X.dtype), stratify
+
+    def _check_trainable(self):
+        # as LogisticRegression: one class is no classification problem
+        if not self._label_binarizer.y_type_.startswith("multilabel"):
+            check_two_classes(self.classes_)
 
     def _out_activation(self):
         multiclass = self._label_binarizer.y_type_ == "multiclass"
