@@ -415,7 +415,6 @@ def lbfgs(fun_and_grad, x0, *, max_iter=200, max_fun=15000, tol=1e-4, callback=N
 
 
 _SCIPY_BLAS = []  # [limiter factory or None], filled on first use
-_SCIPY_BLAS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -439,9 +438,8 @@ def _scipy_blas_single_threaded():
     """
     limiter = None
     if threading.current_thread() is threading.main_thread():
-        with _SCIPY_BLAS_LOCK:
-            if not _SCIPY_BLAS:
-                _SCIPY_BLAS.append(_scipy_blas_limiter())
+        if not _SCIPY_BLAS:
+            _SCIPY_BLAS.append(_scipy_blas_limiter())
         limiter = _SCIPY_BLAS[0]
     if limiter is None:
         yield
