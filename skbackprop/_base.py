@@ -18,6 +18,8 @@ knows no estimator, and :mod:`skbackprop.core` no training loop.
 
 import warnings
 from functools import partial
+from numbers import Number
+from operator import itemgetter
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -53,9 +55,67 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
     try:
         return fit(*args)
     except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(snapshot)
+        # Put the old values back in one update, then drop what the fit
+        # added: a thread predicting meanwhile never finds the model missing.
+        attributes = estimator.__dict__
+        attributes.update(snapshot)
+        for name in [name for name in list(attributes) if name not in snapshot]:
+            attributes.pop(name, None)
         raise
+
+
+def _check_weight_sum(sample_weight):
+    """``sample_weight``, if its sum is finite; else an error that names it.
+
+    The loss is a weighted mean: weights whose sum overflows would surface
+    as a divergence or an overflowing curvature, pointing the wrong way.
+    """
+    if sample_weight is not None:
+        with np.errstate(over="ignore"):
+            total = sample_weight.sum()
+        if not np.isfinite(total):
+            raise ValueError(
+                f"The sample weights are too large: their sum overflows "
+                f"{sample_weight.dtype} (largest weight "
+                f"{float(sample_weight.max()):.3g}). Use smaller sample weights."
+            )
+    return sample_weight
+
+
+def check_class_labels(labels, name="y"):
+    """Refuse class labels that cannot be told apart or sorted, by name.
+
+    Labels must be all strings or all numbers: a mix (or a None) makes
+    sorting them raise a bare ``TypeError`` deep inside NumPy.
+    """
+    if labels is None:  # validate_data says y is required
+        return
+    labels = np.asarray(labels)
+    if labels.dtype != object:
+        return
+    types = set(map(type, labels.ravel().tolist()))  # in C: no Python loop
+    if type(None) in types:
+        raise ValueError(f"{name} contains None: every sample needs a class label.")
+    kinds = {
+        "string" if issubclass(t, str) else
+        "number" if issubclass(t, Number) else t.__name__
+        for t in types
+    }  # fmt: skip
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes class labels of different types "
+            f"({', '.join(sorted(kinds))}): they must be all strings or all "
+            "numbers."
+        )
+
+
+def check_two_classes(classes):
+    """Refuse a single class, as ``LogisticRegression`` does, by name."""
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}."
+        )
 
 
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
@@ -140,21 +200,43 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         # A diverging run overflows on its way to the clear error raised below.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             state = solve(reporter)
-        if not np.isfinite(network.params).all() or (
-            state.loss is not None and not np.isfinite(state.loss)
-        ):
-            raise ValueError(self._divergence_message())
+            reason = self._diverged(network, state, X)
+        if reason is not None:
+            raise ValueError(self._divergence_message(reason))
         self._commit(network, state, **commit)
         ctx.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
 
-    def _divergence_message(self):
+    # Rows of the training data on which a fit's network must give finite
+    # logits, checked once per fit: a few, as a forward pass of a whole
+    # mini-batch would cost a partial_fit of one batch about a sixth more.
+    _n_rows_checked = 16
+
+    def _diverged(self, network, state, X):
+        """Why training diverged, or None.
+
+        Non-finite weights or loss, or finite weights so large that the
+        network's output overflows on the training data: a last step can
+        send the weights there without the loss of its epoch (measured
+        before the step) showing it, as a single step of a huge learning
+        rate does.
+        """
+        if not np.isfinite(network.params).all() or (
+            state.loss is not None and not np.isfinite(state.loss)
+        ):
+            return f"{self._diverging} became non-finite"
+        if not np.isfinite(network.logits(X[: self._n_rows_checked])).all():
+            return "the network's output on the training data became non-finite"
+        return None
+
+    def _divergence_message(self, reason=None):
+        if reason is None:
+            reason = f"{self._diverging} became non-finite"
         return (
-            f"Training diverged: {self._diverging} became non-finite "
-            f"(solver={self.solver!r}). {self._divergence_hint()} The model was "
-            "left as it was."
+            f"Training diverged: {reason} (solver={self.solver!r}). "
+            f"{self._divergence_hint()} The model was left as it was."
         )
 
     # ------------------------------------------------------------ weights
@@ -166,7 +248,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             )
         class_weight = getattr(self, "class_weight", None)  # classifiers only
         if class_weight is None:
-            return sample_weight
+            return _check_weight_sum(sample_weight)
         if incremental and class_weight == "balanced":
             raise ValueError(
                 "class_weight 'balanced' is not supported for partial_fit: the "
@@ -178,7 +260,29 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
             class_weight, classes=self.classes_, y=y, sample_weight=counted
         ).astype(X.dtype)
         per_sample = weights[np.searchsorted(self.classes_, y)]
-        return per_sample if sample_weight is None else per_sample * sample_weight
+        with np.errstate(over="ignore"):  # reported by _check_weight_sum
+            weighted = (
+                per_sample if sample_weight is None else per_sample * sample_weight
+            )
+        return _check_weight_sum(weighted)
+
+    @staticmethod
+    def _drop_zero_weights(sample_weight, *arrays):
+        """``sample_weight, *arrays`` without the samples of zero weight.
+
+        They take no part in the loss, and a mini-batch of them alone would
+        have no weight to average over. Their removal changes nothing else:
+        without zero weights everything is returned as it was (the same
+        batches, the same model as ``MLPClassifier``'s).
+        """
+        if sample_weight is None:
+            return sample_weight, *arrays
+        keep = sample_weight > 0
+        if keep.all():
+            return sample_weight, *arrays
+        if not keep.any():
+            raise ValueError("All sample weights are zero: nothing to fit.")
+        return sample_weight[keep], *(None if a is None else a[keep] for a in arrays)
 
     # --------------------------------------------------------- validation
     @staticmethod
@@ -191,13 +295,28 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         """
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         try:
-            split = train_test_split(
-                *arrays, test_size=fraction, random_state=rng, stratify=stratify
-            )
-        except ValueError:
-            if strict or stratify is None:
+            try:
+                split = train_test_split(
+                    *arrays, test_size=fraction, random_state=rng, stratify=stratify
+                )
+            except ValueError:
+                if strict or stratify is None:
+                    raise
+                split = train_test_split(*arrays, test_size=fraction, random_state=rng)
+        except ValueError as exc:
+            # scikit-learn speaks of its test_size: say what the user set
+            if "test_size" not in str(exc) and "train_size" not in str(exc):
                 raise
-            split = train_test_split(*arrays, test_size=fraction, random_state=rng)
+            stratified = (
+                " The split is stratified: it needs a sample of each class."
+                if stratify is not None
+                else ""
+            )
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={fraction} "
+                f"of {X.shape[0]} samples.{stratified} Increase "
+                "'validation_fraction' or the size of your dataset."
+            ) from None
         X, X_val, Y, Y_val = split[:4]
         sw, sw_val = split[4:] if len(split) > 4 else (None, None)
         if X_val.shape[0] < 2:
@@ -238,8 +357,8 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         """:func:`~skbackprop._training.train`, with divergence as a clear error."""
         try:
             return train(network, optimizer, batches, state, **kwargs)
-        except TrainingDiverged:
-            raise ValueError(self._divergence_message()) from None
+        except TrainingDiverged as diverged:
+            raise ValueError(self._divergence_message(str(diverged))) from None
 
     @staticmethod
     def _interrupted(state):
@@ -247,6 +366,52 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         state.interrupted = True
 
     # ------------------------------------------------------------ predict
+    @staticmethod
+    def _check_logits(Z):
+        """``Z``, the output layer's logits, if they are finite; else a clear error.
+
+        Finite logits give finite probabilities (the softmax and the logistic
+        are computed stably); an overflowed one is not a probability at all.
+        """
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's output overflowed: the input values are too large "
+                "for the weights. Scale the input data as it was for training."
+            )
+        return Z
+
+    def __sklearn_is_fitted__(self):
+        """Whether a fit committed a model: any attribute ending in ``_``.
+
+        What ``check_is_fitted`` looks for, without iterating over the
+        attributes while another thread's fit adds or removes one (its
+        callback context): ``list`` copies the names in one step.
+        """
+        return any(
+            name.endswith("_") and not name.startswith("__")
+            for name in list(vars(self))
+        )
+
+    def _fitted(self, *names):
+        """The fitted attributes ``names``, all from the same fit.
+
+        A fit commits its attributes in one ``dict.update``
+        (:meth:`_commit_attributes`); one ``operator.itemgetter`` call reads
+        them without running Python code in between, so a thread predicting
+        while another fits sees the old model or the new one, never a mix.
+        """
+        return itemgetter(*names)(vars(self))
+
+    def _commit_attributes(self, attributes, drop=()):
+        """Set a fit's fitted attributes at once (see :meth:`_fitted`).
+
+        ``drop`` names attributes of an earlier fit that this one does not
+        have; they go after the new model is in place.
+        """
+        vars(self).update(attributes)
+        for name in drop:
+            vars(self).pop(name, None)
+
     def _validate_X(self, X):
         """The samples to predict, checked against the fitted model."""
         check_is_fitted(self)

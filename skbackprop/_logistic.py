@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseBackprop
+from ._base import BaseBackprop, check_class_labels, check_two_classes
 from ._callbacks import with_callbacks
 from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
 from ._training import MiniBatches, StoppingRule, TrainingState
@@ -367,22 +367,18 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             dtype=(np.float64, np.float32),
             reset=not continuing,
         )
+        if continuing and hasattr(self, "coef_"):
+            # partial_fit keeps the model's dtype: the batch is cast to it
+            X = X.astype(self.coef_.dtype, copy=False)
+        check_class_labels(y)
+        if classes is not None:
+            check_class_labels(classes, "classes")
         check_classification_targets(y)
         self._set_classes(y, incremental, classes)
         classes_ = self.classes_
-        if len(classes_) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {classes_[0]!r}."
-            )
+        check_two_classes(classes_)
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
-        if sample_weight is not None:
-            # zero weights take no part in the objective: drop their samples
-            keep = sample_weight > 0
-            if not keep.any():
-                raise ValueError("All sample weights are zero: nothing to fit.")
-            if not keep.all():
-                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        sample_weight, X, y = self._drop_zero_weights(sample_weight, X, y)
 
         n_outputs = 1 if len(classes_) == 2 else len(classes_)
         encoded = np.searchsorted(classes_, y)
@@ -430,13 +426,17 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
     def _commit(self, network, state):
-        self._state = state
-        self.coef_ = network.coefs[0].T.copy()
-        self.intercept_ = network.intercepts[0].copy()
-        self.n_iter_ = np.array([state.n_iter], dtype=np.int32)
-        self.loss_curve_ = state.loss_curve
-        self.validation_loss_curve_ = state.validation_loss_curve
-        self.validation_scores_ = state.validation_scores
+        self._commit_attributes(
+            {
+                "_state": state,
+                "coef_": network.coefs[0].T.copy(),
+                "intercept_": network.intercepts[0].copy(),
+                "n_iter_": np.array([state.n_iter], dtype=np.int32),
+                "loss_curve_": state.loss_curve,
+                "validation_loss_curve_": state.validation_loss_curve,
+                "validation_scores_": state.validation_scores,
+            }
+        )
 
     def _set_classes(self, y, incremental, classes):
         old = getattr(self, "classes_", None)
@@ -664,6 +664,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 self.tol,
                 self.n_iter_no_change,
                 warn=not incremental,
+                stop_on_interrupt=not incremental,
             ),
             alpha=alpha,
             monitor=monitor,
@@ -724,9 +725,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             For two classes, positive scores mean ``classes_[1]``.
         """
         X = self._validate_X(X)
-        coef = self._dense_coef()
-        Z = logits(X, [coef.T], [self.intercept_], [])
-        Z = Z.astype(coef.dtype, copy=False)
+        coef, intercept = self._fitted("coef_", "intercept_")
+        if sp.issparse(coef):
+            coef = coef.toarray()
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = logits(X, [coef.T], [intercept], [])
+            Z = self._check_logits(Z.astype(coef.dtype, copy=False))
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def predict(self, X):

@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseBackprop
+from ._base import BaseBackprop, check_class_labels, check_two_classes
 from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -151,6 +151,9 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
         X, y, Y, stratify = self._encode(X, y, classes, incremental, first_pass)
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        sample_weight, X, y, Y, stratify = self._drop_zero_weights(
+            sample_weight, X, y, Y, stratify
+        )
         n_outputs = Y.shape[1]
         layer_units = [X.shape[1], *hidden, n_outputs]
         self._random_state = check_random_state(self.random_state)
@@ -196,25 +199,28 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
 
     def _commit(self, network, state, fitted):
-        self._network = network
-        self._state = state
-        self.coefs_ = network.coefs
-        self.intercepts_ = network.intercepts
-        for name, value in fitted.items():
-            setattr(self, name, value)
-        self.n_iter_ = state.n_iter
-        self.t_ = state.t
-        self.loss_ = state.loss
-        self.loss_curve_ = state.loss_curve
+        attributes = {
+            "_network": network,
+            "_state": state,
+            "coefs_": network.coefs,
+            "intercepts_": network.intercepts,
+            **fitted,
+            "n_iter_": state.n_iter,
+            "t_": state.t,
+            "loss_": state.loss,
+            "loss_curve_": state.loss_curve,
+        }
         if self.solver != "lbfgs":
-            self.best_loss_ = state.best_loss
-            self.validation_scores_ = state.validation_scores
-            self.best_validation_score_ = state.best_validation_score
+            attributes["best_loss_"] = state.best_loss
+            attributes["validation_scores_"] = state.validation_scores
+            attributes["best_validation_score_"] = state.best_validation_score
             if state.validation_loss_curve is not None:
-                self.validation_loss_curve_ = state.validation_loss_curve
-        if self.solver == "lbfgs" or state.validation_loss_curve is None:
-            # No validation set in this fit: drop an earlier fit's curve.
-            self.__dict__.pop("validation_loss_curve_", None)
+                attributes["validation_loss_curve_"] = state.validation_loss_curve
+        # No validation set in this fit: drop an earlier fit's curve.
+        drop = (
+            () if "validation_loss_curve_" in attributes else ["validation_loss_curve_"]
+        )
+        self._commit_attributes(attributes, drop)
 
     def _check_fit_arguments(self, validation, incremental):
         X_val, y_val, sw_val = validation
@@ -231,6 +237,21 @@ class BaseMultilayerPerceptron(BaseBackprop):
             )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
+
+    def _in_model_dtype(self, X, first_pass):
+        """``X`` in the dtype the model was first fitted with, when it continues.
+
+        As ``MLPClassifier``'s, a model keeps its dtype: a float32 batch given
+        to a float64 model is cast to float64, and the other way round.
+        """
+        return X if first_pass else X.astype(self.coefs_[0].dtype, copy=False)
+
+    def _check_trainable(self):
+        """Refuse targets no solver can learn, once the data are checked.
+
+        Called as training starts, after the validation split (whose errors
+        come first, as in ``MLPClassifier``).
+        """
 
     def _make_loss(self, out_activation):
         """The network's loss (an object of :mod:`skbackprop.core.losses`)."""
@@ -291,6 +312,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, state, reporter):
+        self._check_trainable()
         state.loss_curve = list(state.loss_curve)
         n_before = len(state.loss_curve)  # a warm start continues the curve
         alpha = self.alpha
@@ -431,6 +453,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
             monitor = self._validation(
                 X_v, Y_v, sw_v, self._decode(Y_v), metric=metric, early_stopping=True
             )
+        self._check_trainable()
         if self.dropout > 0:
             rng = np.random.default_rng(self._random_state.randint(2**31))
             network.set_dropout(self.dropout, rng)
@@ -445,6 +468,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
                 self.tol,
                 self.n_iter_no_change,
                 warn=not incremental,
+                stop_on_interrupt=not incremental,
             ),
             alpha=self.alpha,
             monitor=monitor,
@@ -483,15 +507,11 @@ class BaseMultilayerPerceptron(BaseBackprop):
     # -------------------------------------------------------------- predict
     def _logits(self, X):
         X = self._validate_X(X)
-        activations = _check_activations(self.activation, len(self.coefs_) - 1)
+        coefs, intercepts = self._fitted("coefs_", "intercepts_")
+        activations = _check_activations(self.activation, len(coefs) - 1)
         with np.errstate(over="ignore", invalid="ignore"):
-            Z = logits(X, self.coefs_, self.intercepts_, activations)
-        if not np.isfinite(Z).all():
-            raise ValueError(
-                "The network's output overflowed: the input values are too large "
-                "for the weights. Scale the input data as it was for training."
-            )
-        return Z
+            Z = logits(X, coefs, intercepts, activations)
+        return self._check_logits(Z)
 
     # ---------------------------------------------------------- conversion
     def to_sklearn(self):
@@ -918,6 +938,9 @@ default=None
 
     def _encode(self, X, y, classes, incremental, first_pass):
         """Validate the data; return ``X, y``, the indicator targets and strata."""
+        check_class_labels(y)
+        if classes is not None:
+            check_class_labels(classes, "classes")
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -928,6 +951,11 @@ default=None
         Y_bool = self._label_binarizer.transform(y).astype(bool)
         stratify = Y_bool if Y_bool.shape[1] == 1 else None
         return X, y, Y_bool.astype(X.dtype), stratify
+
+    def _check_trainable(self):
+        # as LogisticRegression: one class is no classification problem
+        if not self._label_binarizer.y_type_.startswith("multilabel"):
+            check_two_classes(self.classes_)
 
     def _out_activation(self):
         multiclass = self._label_binarizer.y_type_ == "multiclass"
@@ -964,11 +992,11 @@ default=None
             dtype=(np.float64, np.float32),
             reset=reset,
         )
+        X = self._in_model_dtype(X, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            self._label_binarizer = LabelBinarizer().fit(y)  # set when fitted
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
@@ -1011,7 +1039,9 @@ default=None
     # -------------------------------------------------------------- predict
     def _proba(self, X):
         Z = self._logits(X)
-        return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
+        # finite logits give finite probabilities, however large they are
+        with np.errstate(over="ignore"):
+            return ACTIVATIONS[self.out_activation_](Z)  # softmax or logistic
 
     def decision_function(self, X):
         """Output-layer pre-activations (logits) for the samples in X.
@@ -1470,6 +1500,7 @@ default=None
             dtype=(np.float64, np.float32),
             reset=first_pass,
         )
+        X = self._in_model_dtype(X, first_pass)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         self._check_targets(y, "y")

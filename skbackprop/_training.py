@@ -30,7 +30,19 @@ from sklearn.exceptions import ConvergenceWarning
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss or the parameters became non-finite during training."""
+    """Training diverged: the loss blew up, or became non-finite."""
+
+
+# Training diverged when an epoch's loss exceeds this many times the loss of
+# the first epoch of the same call to train (or when the loss or the
+# parameters become non-finite). Runs that blow up grow the loss
+# geometrically (a few orders of magnitude per epoch) long before they
+# overflow, while an ordinary run, even an unstable one whose loss goes up for
+# a while, stays within a few times its first loss: six orders of magnitude
+# separate the two. A loss that merely stalls is not divergence. The first
+# epoch is the call's own, not an earlier call's: the data of a later
+# partial_fit call may be on another scale, with a loss to match.
+DIVERGENCE_FACTOR = 1e6
 
 
 @dataclass
@@ -90,12 +102,17 @@ class StoppingRule:
     warn : bool, default=True
         Warn (``ConvergenceWarning``) when ``max_iter`` epochs ran without
         convergence; ``partial_fit`` runs one epoch and does not warn.
+    stop_on_interrupt : bool, default=True
+        Whether a :class:`KeyboardInterrupt` ends training, with a warning and
+        the weights reached (``fit``), or propagates (``partial_fit``, whose
+        caller owns the loop and must see it).
     """
 
     max_iter: int
     tol: float = 1e-4
     n_iter_no_change: int | float = 10
     warn: bool = True
+    stop_on_interrupt: bool = True
 
 
 class Validation:
@@ -333,12 +350,14 @@ def train(
     Raises
     ------
     TrainingDiverged
-        When the loss or the parameters become non-finite.
+        When the loss or the parameters become non-finite, or the loss grows
+        more than ``DIVERGENCE_FACTOR`` times its first epoch's.
 
     Notes
     -----
     A :class:`KeyboardInterrupt` ends training with a warning, keeping the
-    weights reached (the best ones, with a monitor that decides).
+    weights reached (the best ones, with a monitor that decides), unless
+    ``stopping.stop_on_interrupt`` is False: then it propagates.
     """
     deciding = monitor if monitor is not None and monitor.decides else None
     if monitor is not None:
@@ -361,6 +380,12 @@ def train(
             state.n_iter += 1
             state.t += batches.n_samples
             state.loss_curve.append(state.loss)
+            first = state.loss_curve[-state.n_iter]  # this call's first epoch
+            if state.loss > DIVERGENCE_FACTOR * first > 0:
+                raise TrainingDiverged(
+                    f"the training loss grew from {first:.3g} to {state.loss:.3g}, "
+                    f"more than {DIVERGENCE_FACTOR:g} times its first value"
+                )
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
             if monitor is not None:
@@ -401,6 +426,8 @@ def train(
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
+        if not stopping.stop_on_interrupt:
+            raise
         state.interrupted = True
         warnings.warn("Training interrupted by user.")
     if not np.isfinite(network.params).all():

@@ -31,6 +31,7 @@ array([ 0.9, -2.1])
 import contextlib
 import math
 import os
+import threading
 
 import numpy as np
 import scipy
@@ -416,6 +417,7 @@ def lbfgs(fun_and_grad, x0, *, max_iter=200, max_fun=15000, tol=1e-4, callback=N
 _SCIPY_BLAS = []  # [limiter factory or None], filled on first use
 
 
+@contextlib.contextmanager
 def _scipy_blas_single_threaded():
     """Limit SciPy's own BLAS, when it is not NumPy's, to one thread.
 
@@ -427,25 +429,42 @@ def _scipy_blas_single_threaded():
     cores). The vector operations gain nothing from threads, so SciPy's pool
     is limited to one thread while L-BFGS runs. A BLAS shared with NumPy is
     left alone, and so is everything without ``threadpoolctl``.
+
+    Only in the main thread: the limit is process-wide, and runs in several
+    threads at once would restore each other's limits, the last leaving one
+    thread for the rest of the process (and OpenBLAS does not take its thread
+    count back up from a worker thread once the main thread lowered it).
+    L-BFGS in a thread pool runs without the limit.
     """
-    if not _SCIPY_BLAS:
-        _SCIPY_BLAS.append(None)
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - installed with scikit-learn
-            return contextlib.nullcontext()
-        controller = ThreadpoolController()
-        scipy_dir = os.path.realpath(os.path.dirname(scipy.__file__))
-        numpy_dir = os.path.realpath(os.path.dirname(np.__file__))
-        own = [
-            lib.filepath
-            for lib in controller.lib_controllers
-            if lib.user_api == "blas"
-            and os.path.realpath(lib.filepath).startswith(scipy_dir)
-            and not os.path.realpath(lib.filepath).startswith(numpy_dir)
-        ]
-        if own:
-            selected = controller.select(filepath=own)
-            _SCIPY_BLAS[0] = lambda: selected.limit(limits=1)
-    limiter = _SCIPY_BLAS[0]
-    return contextlib.nullcontext() if limiter is None else limiter()
+    limiter = None
+    if threading.current_thread() is threading.main_thread():
+        if not _SCIPY_BLAS:
+            _SCIPY_BLAS.append(_scipy_blas_limiter())
+        limiter = _SCIPY_BLAS[0]
+    if limiter is None:
+        yield
+    else:
+        with limiter():
+            yield
+
+
+def _scipy_blas_limiter():
+    """A factory of one-thread limits of SciPy's own BLAS, or None."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return None
+    controller = ThreadpoolController()
+    scipy_dir = os.path.realpath(os.path.dirname(scipy.__file__))
+    numpy_dir = os.path.realpath(os.path.dirname(np.__file__))
+    own = [
+        lib.filepath
+        for lib in controller.lib_controllers
+        if lib.user_api == "blas"
+        and os.path.realpath(lib.filepath).startswith(scipy_dir)
+        and not os.path.realpath(lib.filepath).startswith(numpy_dir)
+    ]
+    if not own:
+        return None
+    selected = controller.select(filepath=own)
+    return lambda: selected.limit(limits=1)
