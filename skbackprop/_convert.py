@@ -17,6 +17,7 @@ import copy
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import check_two_classes
 from ._training import TrainingState
 from .core.optimizers import SGD, Adam
 
@@ -209,6 +210,11 @@ def from_sklearn(cls, estimator):
             f"got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+    binarizer = getattr(estimator, "_label_binarizer", None)
+    if binarizer is not None and binarizer.y_type_ != "multilabel-indicator":
+        # MLPClassifier fits a single class; the estimators here refuse it,
+        # as LogisticRegression does
+        check_two_classes(estimator.classes_)
     if hasattr(estimator, "coef_"):
         return _logistic_from_sklearn(cls, estimator)
     est = cls(**_shared_params(estimator, cls))

@@ -36,8 +36,7 @@ The labels are those of ``predict``: the class of the largest probability
 of a positive logit (binary :class:`~skbackprop.LogisticRegressionGD`).
 Integer, boolean and float class labels (floats with integer values, as
 the estimators accept them) are exported as int64 labels, as skl2onnx
-exports scikit-learn's; string labels as strings. A classifier fitted on a
-single class cannot be exported: converting it raises a :class:`ValueError`.
+exports scikit-learn's; string labels as strings.
 
 Examples
 --------
@@ -123,11 +122,6 @@ def _float_type(operator):
 def _class_labels(model, nocl=False):
     """The class labels as ONNX stores them, and the label tensor type."""
     classes = np.asarray(model.classes_)
-    if len(classes) < 2:
-        raise ValueError(
-            f"Cannot export {type(model).__name__} fitted on a single class "
-            f"({classes.tolist()}): ONNX needs at least two classes."
-        )
     if nocl:
         return np.arange(len(classes), dtype=np.int64), Int64TensorType
     if classes.dtype.kind in "biuf":

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -251,6 +251,16 @@ def test_from_sklearn_rejects_another_class(cls, other):
 def test_from_sklearn_needs_a_fitted_model(cls, unfitted):
     with pytest.raises(NotFittedError):
         cls.from_sklearn(unfitted)
+
+
+def test_from_sklearn_refuses_a_single_class_as_fit_does():
+    # MLPClassifier fits one class (and predicts two columns of probabilities);
+    # BackpropClassifier refuses it in fit, as LogisticRegression does
+    with pytest.warns(ConvergenceWarning):
+        mlp = MLPClassifier((3,), max_iter=2, random_state=0)
+        mlp.fit(X_iris, np.zeros(len(X_iris), dtype=int))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        BackpropClassifier.from_sklearn(mlp)
 
 
 def test_early_stopping_warm_start_after_from_sklearn_as_after_our_own_fit():

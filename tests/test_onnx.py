@@ -5,7 +5,6 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -192,13 +191,6 @@ def test_float64_with_zipmap_is_refused():
     model = _classifier("multiclass")
     with pytest.raises(ValueError, match="float64 inputs with the option zipmap"):
         skl2onnx.to_onnx(model, X_iris[:1])
-
-
-def test_single_class_is_refused():
-    with pytest.warns(ConvergenceWarning):
-        model = BackpropClassifier((3,), max_iter=5).fit(X_iris, np.zeros(150, int))
-    with pytest.raises(ValueError, match="fitted on a single class"):
-        skl2onnx.to_onnx(model, X_iris[:1].astype(np.float32))
 
 
 def test_missing_skl2onnx_names_the_extra():

@@ -501,11 +501,12 @@ def test_a_loss_blowing_up_while_finite_is_divergence():
 
 
 def test_a_loss_that_goes_up_for_a_while_is_not_divergence():
-    # at a rate of 10 the loss climbs from 0.87 to about 1e3, then comes back
+    # at a rate of 10 the loss climbs from 0.87 to 15.6 (a log-loss clipped
+    # as MLPClassifier's is, at -log(eps) = 36 a sample), then comes back
     est = BackpropClassifier(
         (5,), solver="sgd", learning_rate_init=10, max_iter=50, random_state=0
     ).fit(X_blow, y_blow)
-    assert max(est.loss_curve_) > 100 * est.loss_curve_[0]
+    assert max(est.loss_curve_) > 10 * est.loss_curve_[0]
     assert est.loss_curve_[-1] > est.loss_curve_[0]  # and ends no better
     check_outputs(est, X_blow)
 
