@@ -16,13 +16,14 @@ training succeeded. The layers below know nothing of this: the training loop
 knows no estimator, and :mod:`skbackprop.core` no training loop.
 """
 
+import numbers
 import warnings
 from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils import compute_class_weight
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -56,6 +57,101 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
         estimator.__dict__.clear()
         estimator.__dict__.update(snapshot)
         raise
+
+
+def fast_validate_data(
+    estimator, X, y="no_validation", *, reset, dtype=(np.float64, np.float32), **check
+):
+    """``validate_data(estimator, X, y, reset=reset, dtype=dtype, **check)``, fast.
+
+    A fitted estimator is mostly given what ``validate_data`` returns as it
+    is: an ndarray of a float dtype it accepts, 2-d, finite, with the fitted
+    number of features and no feature names to compare (and targets in a
+    finite numeric, or string, array of as many rows). For such input, and
+    ``reset=False``, the checks are made here, at a small part of their cost:
+    ``validate_data`` looks for a DataFrame, reads the estimator's tags and
+    passes over each array several times, which costs more than the
+    arithmetic of a small batch. Any other input (a list, a DataFrame, a
+    sparse matrix, another dtype, NaN or infinity, a wrong shape) goes to
+    ``validate_data``, which converts it or raises its own error or warning;
+    so the result is always what ``validate_data`` gives.
+
+    Returns
+    -------
+    X or (X, y) :
+        As ``validate_data`` returns them.
+    """
+    no_y = isinstance(y, str) and y == "no_validation"
+    if (
+        not reset
+        and _is_valid_X(estimator, X, dtype)
+        and (
+            no_y
+            or _is_valid_y(
+                y,
+                X.shape[0],
+                check.get("multi_output", False),
+                check.get("y_numeric", False),
+            )
+        )
+    ):
+        return X if no_y else (X, y)
+    return validate_data(estimator, X, y, reset=reset, dtype=dtype, **check)
+
+
+def _is_valid_X(estimator, X, dtype):
+    """Whether ``validate_data(estimator, X, reset=False)`` returns X as it is."""
+    dtypes = dtype if isinstance(dtype, tuple | list) else (dtype,)
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in dtypes
+        and X.shape[0] > 0
+        and X.shape[1] == getattr(estimator, "n_features_in_", None)
+        and getattr(estimator, "feature_names_in_", None) is None
+        and _all_finite(X)
+    )
+
+
+def _is_valid_y(y, n_samples, multi_output, y_numeric):
+    """Whether ``validate_data`` returns the targets ``y`` as they are."""
+    return (
+        type(y) is np.ndarray
+        and y.shape[:1] == (n_samples,)
+        and (y.ndim == 1 or (multi_output and y.ndim == 2 and y.shape[1] > 0))
+        and y.dtype.kind in ("biuf" if y_numeric else "biufU")
+        and (y.dtype.kind != "f" or _all_finite(y))
+    )
+
+
+def _all_finite(X):
+    # An element-wise test allocates a boolean array; sklearn's test of the
+    # sum needs an errstate, which costs more for the small arrays of a call.
+    return bool(np.isfinite(X).all()) if X.size <= 4096 else _finite_sum(X)
+
+
+def _finite_sum(X):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
+
+
+def seeded_random_state(estimator):
+    """``check_random_state(estimator.random_state)``, cheaply for an int seed.
+
+    A new ``RandomState(seed)`` costs about 100 us (its bit generator first
+    seeds itself from the operating system), more than the training step of
+    a small batch; reseeding one the estimator keeps for itself gives the
+    same draws for a small part of that.
+    """
+    seed = estimator.random_state
+    if not isinstance(seed, numbers.Integral):
+        return check_random_state(seed)
+    generator = estimator.__dict__.get("_seeded_random_state")
+    if generator is None:
+        generator = estimator._seeded_random_state = np.random.RandomState(seed)
+    else:
+        generator.seed(seed)
+    return generator
 
 
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
@@ -250,13 +346,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     def _validate_X(self, X):
         """The samples to predict, checked against the fitted model."""
         check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        return fast_validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
