@@ -18,6 +18,7 @@ knows no estimator, and :mod:`skbackprop.core` no training loop.
 
 import numbers
 import warnings
+import weakref
 from functools import partial
 
 import numpy as np
@@ -135,23 +136,57 @@ def _finite_sum(X):
         return bool(np.isfinite(X.sum()))
 
 
+def known_label_index(classes, y):
+    """The index of each label of ``y`` in the sorted ``classes``, or None.
+
+    The encoding of a classifier's targets once its ``classes_`` are known
+    (two or more): None where ``y`` has a label not in ``classes``, or is not
+    a 1-d array of numbers or strings comparable with them, for the caller to
+    check ``y`` the long way and raise its errors.
+    """
+    if not isinstance(y, np.ndarray) or y.ndim != 1 or len(classes) < 2:
+        return None
+    kinds = {y.dtype.kind, classes.dtype.kind}
+    if not (kinds <= set("biuf") or kinds == {"U"}):
+        return None
+    n_classes = len(classes)
+    index = np.searchsorted(classes, y)
+    index[index == n_classes] = 0
+    return index if (classes[index] == y).all() else None
+
+
+# The generator each estimator seeded with an int draws from, kept out of its
+# state (pickles, copies): an estimator gets its own on first use.
+_SEEDED_GENERATORS = weakref.WeakKeyDictionary()
+
+
 def seeded_random_state(estimator):
     """``check_random_state(estimator.random_state)``, cheaply for an int seed.
 
     A new ``RandomState(seed)`` costs about 100 us (its bit generator first
     seeds itself from the operating system), more than the training step of
-    a small batch; reseeding one the estimator keeps for itself gives the
-    same draws for a small part of that.
+    a small batch; reseeding one generator kept for the estimator gives the
+    same draws for a small part of that. The estimator's fits leave it at its
+    seed again (:func:`reseed`), so that neither a fit's draws nor a failed
+    fit leave a trace in the model's state.
     """
     seed = estimator.random_state
     if not isinstance(seed, numbers.Integral):
         return check_random_state(seed)
-    generator = estimator.__dict__.get("_seeded_random_state")
+    generator = _SEEDED_GENERATORS.get(estimator)
     if generator is None:
-        generator = estimator._seeded_random_state = np.random.RandomState(seed)
+        generator = _SEEDED_GENERATORS[estimator] = np.random.RandomState(seed)
     else:
         generator.seed(seed)
     return generator
+
+
+def reseed(estimator):
+    """Put the generator of :func:`seeded_random_state` back at its seed."""
+    seed = estimator.random_state
+    generator = _SEEDED_GENERATORS.get(estimator)
+    if generator is not None and isinstance(seed, numbers.Integral):
+        generator.seed(seed)
 
 
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
@@ -211,13 +246,16 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
 
     def _guarded_fit(self, *args, incremental):
         """``self._fit(*args, incremental=...)``, undone if it fails."""
-        return fit_or_restore(
-            self,
-            partial(self._fit, incremental=incremental),
-            *args,
-            max_subtasks=1 if incremental else self.max_iter,
-            bridged=self.solver == self._full_batch_solver,  # its callback bridge
-        )
+        try:
+            return fit_or_restore(
+                self,
+                partial(self._fit, incremental=incremental),
+                *args,
+                max_subtasks=1 if incremental else self.max_iter,
+                bridged=self.solver == self._full_batch_solver,  # its callback bridge
+            )
+        finally:
+            reseed(self)
 
     def _run_fit(self, X, y, sample_weight, network, solve, reconstruct, **commit):
         """Train with callbacks, check for divergence, then commit the results.

@@ -19,15 +19,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
 )
-from sklearn.utils.validation import validate_data
 
-from ._base import BaseBackprop
+from ._base import (
+    BaseBackprop,
+    fast_validate_data,
+    known_label_index,
+    seeded_random_state,
+)
 from ._callbacks import with_callbacks
 from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
 from ._training import MiniBatches, StoppingRule, TrainingState
@@ -347,7 +350,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = incremental and hasattr(self, "classes_")
-        X, y = validate_data(
+        X, y = fast_validate_data(
             self,
             X,
             y,
@@ -355,8 +358,11 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             dtype=(np.float64, np.float32),
             reset=not continuing,
         )
-        check_classification_targets(y)
-        self._set_classes(y, incremental, classes)
+        # labels all in classes_ need no check of their type
+        known = continuing and known_label_index(self.classes_, y) is not None
+        if not known:
+            check_classification_targets(y)
+        self._set_classes(y, incremental, classes, known)
         classes_ = self.classes_
         if len(classes_) < 2:
             raise ValueError(
@@ -426,11 +432,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         self.validation_loss_curve_ = state.validation_loss_curve
         self.validation_scores_ = state.validation_scores
 
-    def _set_classes(self, y, incremental, classes):
+    def _set_classes(self, y, incremental, classes, known=False):
         old = getattr(self, "classes_", None)
         if incremental:
             if _check_partial_fit_first_call(self, classes):
                 self._same_classes = False
+            if known:
+                return
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if len(unseen):
                 raise ValueError(
@@ -567,7 +575,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
         resume = incremental and resume
-        rng = check_random_state(self.random_state)
+        rng = seeded_random_state(self)
         state = self._state.copy() if resume else TrainingState()
         monitor = None
         if self.early_stopping:

@@ -35,7 +35,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseBackprop, fast_validate_data, seeded_random_state
+from ._base import (
+    BaseBackprop,
+    fast_validate_data,
+    known_label_index,
+    seeded_random_state,
+)
 from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -918,20 +923,9 @@ default=None
             ):
                 return y.astype(bool)
             return None
-        numeric = "biuf"
-        if (
-            y.ndim != 1
-            or n_classes < 2
-            or not (
-                (y.dtype.kind in numeric and classes.dtype.kind in numeric)
-                or y.dtype.kind == classes.dtype.kind == "U"
-            )
-        ):
+        index = known_label_index(classes, y)
+        if index is None:
             return None
-        index = np.searchsorted(classes, y)
-        index[index == n_classes] = 0
-        if not (classes[index] == y).all():
-            return None  # an unknown label
         if self.warm_start and np.bincount(index, minlength=n_classes).min() == 0:
             return None  # the batch must have every class
         if n_classes == 2:
