@@ -859,8 +859,21 @@ default=None
         return self._label_binarizer.transform(y_val).astype(dtype)
 
     def _decode(self, Y):
-        """The labels of indicator targets."""
-        return self._label_binarizer.inverse_transform(Y)
+        """The labels of indicator targets or probabilities.
+
+        Those ``LabelBinarizer.inverse_transform`` gives (the most probable
+        class; for two, ``classes_[1]`` above 0.5), without its checks of the
+        array, which cost more than predicting a few samples.
+        """
+        binarizer = self._label_binarizer
+        classes = binarizer.classes_
+        if binarizer.y_type_ == "multiclass":
+            return classes[Y.argmax(axis=1)]
+        if binarizer.y_type_ == "binary" and len(classes) == 2:
+            return classes[(Y.ravel() > 0.5).astype(np.intp)]
+        if Y.shape[1] == 1:
+            Y = Y.ravel()
+        return binarizer.inverse_transform(Y)
 
     def _validate_input(self, X, y, incremental, reset):
         """Validate the data: ``X, y`` and the indicator targets if already made."""
@@ -992,10 +1005,7 @@ default=None
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        P = self._proba(X)
-        if self.n_outputs_ == 1:
-            P = P.ravel()
-        return self._label_binarizer.inverse_transform(P)
+        return self._decode(self._proba(X))
 
     def predict_proba(self, X):
         """Probability estimates.

@@ -324,3 +324,21 @@ def test_a_stream_of_partial_fit_calls_draws_as_mlpclassifier_draws():
             model.partial_fit(X[start : start + 10], y[start : start + 10])
     for a, b in zip(ours.coefs_, theirs.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        y % 2,  # binary
+        np.array(["no", "yes"])[y % 2],
+        np.array(["a", "b", "c"])[y],  # multiclass
+        np.column_stack([y == 0, y == 1, y > 0]).astype(int),  # multilabel
+        np.zeros(30, dtype=int),  # one class
+    ],
+)
+def test_predict_gives_the_labels_mlpclassifier_gives(targets):
+    ours = BackpropClassifier(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    theirs = MLPClassifier(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    predicted = [model.fit(X, targets).predict(X) for model in (ours, theirs)]
+    np.testing.assert_array_equal(predicted[0], predicted[1])
+    assert predicted[0].dtype == predicted[1].dtype
