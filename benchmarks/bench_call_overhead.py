@@ -14,13 +14,14 @@ partial_fit (batches of 1, 10, 100 rows; one step per call)
     step      the arithmetic alone, through skbackprop.core:
               Network.loss_and_gradient and the optimizer's update (Adam;
               SGD with Nesterov momentum for the linear model) on the batch
-    validate  one validate_data(X, y) call on the fitted model, as the
-              estimator made it before its own check of plain arrays
+    validate  one call of scikit-learn's validate_data(X, y) on the fitted
+              model: the input checks alone, as scikit-learn makes them
 
-predict_proba / predict (1, 10, 1,000 rows)
+predict_proba and predict (1, 10, 1,000 rows)
     ours      BackpropClassifier, LogisticRegressionGD, BackpropRegressor
     sklearn   MLPClassifier, LogisticRegression, MLPRegressor
     forward   the forward pass alone: Network.forward with the same weights
+              (the probabilities; predict also picks the labels)
 
 It prints the median time per call over the repeats (us), and the medians
 of the per-repeat ratios: sklearn / ours, ours / step (or forward), and ours
@@ -141,7 +142,7 @@ def partial_fit_contenders(kind, X, y, size):
     }
 
 
-def predict_contenders(kind, X, y, size):
+def predict_contenders(kind, method, X, y, size):
     """``{name: call}`` for one row of the predict table."""
     train = slice(0, 1000)
     if kind == "logistic":
@@ -160,7 +161,6 @@ def predict_contenders(kind, X, y, size):
         theirs = theirs(max_iter=20, random_state=0).fit(X[train], targets[train])
         network = Network([64, 100, ours.n_outputs_], "relu", loss, out)
         network.set_weights(ours.coefs_, ours.intercepts_)
-    method = "predict" if kind == "regressor" else "predict_proba"
     ours, theirs = getattr(ours, method), getattr(theirs, method)
     batch = cycling(X, size=size)
     return {
@@ -257,10 +257,16 @@ def run(repeats):
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     sklearn_names = dict(names, logistic=("LogisticRegressionGD", "LogisticRegression"))
-    for kind in names:
-        method = "predict" if kind == "regressor" else "predict_proba"
+    methods = [
+        ("classifier", "predict_proba"),
+        ("classifier", "predict"),
+        ("logistic", "predict_proba"),
+        ("logistic", "predict"),
+        ("regressor", "predict"),
+    ]
+    for kind, method in methods:
         for size in (1, 10, 1000):
-            t = measure(predict_contenders(kind, X, y, size), repeats)
+            t = measure(predict_contenders(kind, method, X, y, size), repeats)
             m = {name: median(v) for name, v in t.items()}
             fast = ratio(t, lambda t: t["sklearn"], lambda t: t["ours"])
             forward = ratio(t, lambda t: t["ours"], lambda t: t["forward"])
