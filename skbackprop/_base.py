@@ -171,7 +171,7 @@ def seeded_random_state(estimator):
     fit leave a trace in the model's state.
     """
     seed = estimator.random_state
-    if not isinstance(seed, numbers.Integral):
+    if not isinstance(seed, numbers.Integral) or not _hashable(estimator):
         return check_random_state(seed)
     generator = _SEEDED_GENERATORS.get(estimator)
     if generator is None:
@@ -181,12 +181,18 @@ def seeded_random_state(estimator):
     return generator
 
 
+def _hashable(estimator):
+    # a subclass defining __eq__ without __hash__ cannot be a dictionary key
+    return type(estimator).__hash__ is not None
+
+
 def reseed(estimator):
     """Put the generator of :func:`seeded_random_state` back at its seed."""
     seed = estimator.random_state
-    generator = _SEEDED_GENERATORS.get(estimator)
-    if generator is not None and isinstance(seed, numbers.Integral):
-        generator.seed(seed)
+    if isinstance(seed, numbers.Integral) and _hashable(estimator):
+        generator = _SEEDED_GENERATORS.get(estimator)
+        if generator is not None:
+            generator.seed(seed)
 
 
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):

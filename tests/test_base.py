@@ -342,3 +342,19 @@ def test_predict_gives_the_labels_mlpclassifier_gives(targets):
     predicted = [model.fit(X, targets).predict(X) for model in (ours, theirs)]
     np.testing.assert_array_equal(predicted[0], predicted[1])
     assert predicted[0].dtype == predicted[1].dtype
+
+
+def test_a_subclass_that_cannot_be_hashed_trains_as_its_base():
+    class Compared(BackpropClassifier):
+        def __eq__(self, other):
+            return self is other
+
+    models = [
+        cls(hidden_layer_sizes=(5,), batch_size=4, random_state=0)
+        for cls in (Compared, BackpropClassifier)
+    ]
+    for model in models:
+        model.partial_fit(X, y, classes=[0, 1, 2])
+        model.partial_fit(X[:10], y[:10])
+    for a, b in zip(models[0].coefs_, models[1].coefs_):
+        np.testing.assert_array_equal(a, b)
