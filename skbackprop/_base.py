@@ -125,6 +125,23 @@ def _is_valid_y(y, n_samples, multi_output, y_numeric):
     )
 
 
+def _is_valid_weight(sample_weight, X):
+    """Whether ``_check_sample_weight`` returns ``sample_weight`` as it is.
+
+    (With ``dtype=X.dtype`` and ``ensure_non_negative=True``: finite,
+    non-negative, not all zero, C-contiguous, one per sample, X's dtype.)
+    """
+    return (
+        type(sample_weight) is np.ndarray
+        and sample_weight.shape == (X.shape[0],)
+        and sample_weight.dtype == X.dtype
+        and sample_weight.flags.c_contiguous
+        and _all_finite(sample_weight)
+        and sample_weight.min() >= 0
+        and sample_weight.max() > 0
+    )
+
+
 def _all_finite(X):
     # An element-wise test allocates a boolean array; sklearn's test of the
     # sum needs an errstate, which costs more for the small arrays of a call.
@@ -300,7 +317,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------ weights
     def _sample_weight(self, sample_weight, X, y, incremental):
         """Validated sample weights times class weights, or None for all ones."""
-        if sample_weight is not None:
+        if sample_weight is not None and not _is_valid_weight(sample_weight, X):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )

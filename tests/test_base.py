@@ -17,7 +17,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from skbackprop import BackpropClassifier, BackpropRegressor, LogisticRegressionGD
 
@@ -358,3 +358,45 @@ def test_a_subclass_that_cannot_be_hashed_trains_as_its_base():
         model.partial_fit(X[:10], y[:10])
     for a, b in zip(models[0].coefs_, models[1].coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+BAD_WEIGHTS = {
+    "negative": lambda n: -np.ones(n),
+    "one negative": lambda n: np.r_[-1.0, np.ones(n - 1)],
+    "NaN": lambda n: np.r_[np.nan, np.ones(n - 1)],
+    "infinity": lambda n: np.r_[np.inf, np.ones(n - 1)],
+    "too few": lambda n: np.ones(n - 1),
+    "2-d": lambda n: np.ones((n, 1)),
+    "strings": lambda n: np.full(n, "x"),
+    "complex": lambda n: np.ones(n) + 1j,
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("bad", BAD_WEIGHTS)
+def test_bad_sample_weights_get_the_errors_of_check_sample_weight(cls, bad):
+    model, targets = fitted(cls)
+    sample_weight = BAD_WEIGHTS[bad](10)
+    X_batch = X[:10]
+    expected = outcome(
+        lambda: _check_sample_weight(
+            sample_weight, X_batch, dtype=X_batch.dtype, ensure_non_negative=True
+        )
+    )
+    assert expected[0] is not None
+    called = outcome(model.partial_fit, X_batch, targets[:10], sample_weight)
+    assert called == expected
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize(
+    "convert",
+    [list, lambda w: w.astype(np.float32), lambda w: w.astype(int), lambda w: w[::-1]],
+)
+def test_other_valid_sample_weights_give_the_same_model(cls, convert):
+    weights = np.arange(10.0)[::-1].copy()
+    model, targets = fitted(cls)
+    twin, _ = fitted(cls)
+    model.partial_fit(X[:10], targets[:10], convert(weights))
+    twin.partial_fit(X[:10], targets[:10], np.array(convert(weights), dtype=float))
+    np.testing.assert_array_equal(predict(model, X), predict(twin, X))
