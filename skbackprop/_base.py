@@ -16,7 +16,9 @@ training succeeded. The layers below know nothing of this: the training loop
 knows no estimator, and :mod:`skbackprop.core` no training loop.
 """
 
+import numbers
 import warnings
+import weakref
 from functools import partial
 from numbers import Number
 from operator import itemgetter
@@ -24,7 +26,7 @@ from operator import itemgetter
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils import compute_class_weight
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -118,6 +120,158 @@ def check_two_classes(classes):
         )
 
 
+def fast_validate_data(
+    estimator, X, y="no_validation", *, reset, dtype=(np.float64, np.float32), **check
+):
+    """``validate_data(estimator, X, y, reset=reset, dtype=dtype, **check)``, fast.
+
+    A fitted estimator is mostly given what ``validate_data`` returns as it
+    is: an ndarray of a float dtype it accepts, 2-d, finite, with the fitted
+    number of features and no feature names to compare (and targets in a
+    finite numeric, or string, array of as many rows). For such input, and
+    ``reset=False``, the checks are made here, at a small part of their cost:
+    ``validate_data`` looks for a DataFrame, reads the estimator's tags and
+    passes over each array several times, which costs more than the
+    arithmetic of a small batch. Any other input (a list, a DataFrame, a
+    sparse matrix, another dtype, NaN or infinity, a wrong shape) goes to
+    ``validate_data``, which converts it or raises its own error or warning;
+    so the result is always what ``validate_data`` gives.
+
+    Returns
+    -------
+    X or (X, y) :
+        As ``validate_data`` returns them.
+    """
+    no_y = isinstance(y, str) and y == "no_validation"
+    if (
+        not reset
+        and _is_valid_X(estimator, X, dtype)
+        and (
+            no_y
+            or _is_valid_y(
+                y,
+                X.shape[0],
+                check.get("multi_output", False),
+                check.get("y_numeric", False),
+            )
+        )
+    ):
+        return X if no_y else (X, y)
+    return validate_data(estimator, X, y, reset=reset, dtype=dtype, **check)
+
+
+def _is_valid_X(estimator, X, dtype):
+    """Whether ``validate_data(estimator, X, reset=False)`` returns X as it is."""
+    dtypes = dtype if isinstance(dtype, tuple | list) else (dtype,)
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in dtypes
+        and X.shape[0] > 0
+        and X.shape[1] == getattr(estimator, "n_features_in_", None)
+        and getattr(estimator, "feature_names_in_", None) is None
+        and _all_finite(X)
+    )
+
+
+def _is_valid_y(y, n_samples, multi_output, y_numeric):
+    """Whether ``validate_data`` returns the targets ``y`` as they are."""
+    return (
+        type(y) is np.ndarray
+        and y.shape[:1] == (n_samples,)
+        and (y.ndim == 1 or (multi_output and y.ndim == 2 and y.shape[1] > 0))
+        and y.dtype.kind in ("biuf" if y_numeric else "biufU")
+        and (y.dtype.kind != "f" or _all_finite(y))
+    )
+
+
+def _is_valid_weight(sample_weight, X):
+    """Whether ``_check_sample_weight`` returns ``sample_weight`` as it is.
+
+    (With ``dtype=X.dtype`` and ``ensure_non_negative=True``: finite,
+    non-negative, not all zero, C-contiguous, one per sample, X's dtype.)
+    """
+    return (
+        type(sample_weight) is np.ndarray
+        and sample_weight.shape == (X.shape[0],)
+        and sample_weight.dtype == X.dtype
+        and sample_weight.flags.c_contiguous
+        and _all_finite(sample_weight)
+        and sample_weight.min() >= 0
+        and sample_weight.max() > 0
+    )
+
+
+def _all_finite(X):
+    # An element-wise test allocates a boolean array; sklearn's test of the
+    # sum needs an errstate, which costs more for the small arrays of a call.
+    return bool(np.isfinite(X).all()) if X.size <= 4096 else _finite_sum(X)
+
+
+def _finite_sum(X):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
+
+
+def known_label_index(classes, y):
+    """The index of each label of ``y`` in the sorted ``classes``, or None.
+
+    The encoding of a classifier's targets once its ``classes_`` are known
+    (two or more): None where ``y`` has a label not in ``classes``, or is not
+    a 1-d array of numbers or strings comparable with them, for the caller to
+    check ``y`` the long way and raise its errors.
+    """
+    if not isinstance(y, np.ndarray) or y.ndim != 1 or len(classes) < 2:
+        return None
+    kinds = {y.dtype.kind, classes.dtype.kind}
+    if not (kinds <= set("biuf") or kinds == {"U"}):
+        return None
+    n_classes = len(classes)
+    index = np.searchsorted(classes, y)
+    index[index == n_classes] = 0
+    return index if (classes[index] == y).all() else None
+
+
+# The generator each estimator seeded with an int draws from, kept out of its
+# state (pickles, copies): an estimator gets its own on first use.
+_SEEDED_GENERATORS = weakref.WeakKeyDictionary()
+
+
+def seeded_random_state(estimator):
+    """``check_random_state(estimator.random_state)``, cheaply for an int seed.
+
+    A new ``RandomState(seed)`` costs about 100 us (its bit generator first
+    seeds itself from the operating system), more than the training step of
+    a small batch; reseeding one generator kept for the estimator gives the
+    same draws for a small part of that. The estimator's fits leave it at its
+    seed again (:func:`reseed`), so that neither a fit's draws nor a failed
+    fit leave a trace in the model's state.
+    """
+    seed = estimator.random_state
+    if not isinstance(seed, numbers.Integral) or not _hashable(estimator):
+        return check_random_state(seed)
+    generator = _SEEDED_GENERATORS.get(estimator)
+    if generator is None:
+        generator = _SEEDED_GENERATORS[estimator] = np.random.RandomState(seed)
+    else:
+        generator.seed(seed)
+    return generator
+
+
+def _hashable(estimator):
+    # a subclass defining __eq__ without __hash__ cannot be a dictionary key
+    return type(estimator).__hash__ is not None
+
+
+def reseed(estimator):
+    """Put the generator of :func:`seeded_random_state` back at its seed."""
+    seed = estimator.random_state
+    if isinstance(seed, numbers.Integral) and _hashable(estimator):
+        generator = _SEEDED_GENERATORS.get(estimator)
+        if generator is not None:
+            generator.seed(seed)
+
+
 class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     """Base of the estimators: guarded fits, weights, validation, training.
 
@@ -175,13 +329,16 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
 
     def _guarded_fit(self, *args, incremental):
         """``self._fit(*args, incremental=...)``, undone if it fails."""
-        return fit_or_restore(
-            self,
-            partial(self._fit, incremental=incremental),
-            *args,
-            max_subtasks=1 if incremental else self.max_iter,
-            bridged=self.solver == self._full_batch_solver,  # its callback bridge
-        )
+        try:
+            return fit_or_restore(
+                self,
+                partial(self._fit, incremental=incremental),
+                *args,
+                max_subtasks=1 if incremental else self.max_iter,
+                bridged=self.solver == self._full_batch_solver,  # its callback bridge
+            )
+        finally:
+            reseed(self)
 
     def _run_fit(self, X, y, sample_weight, network, solve, reconstruct, **commit):
         """Train with callbacks, check for divergence, then commit the results.
@@ -242,7 +399,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------ weights
     def _sample_weight(self, sample_weight, X, y, incremental):
         """Validated sample weights times class weights, or None for all ones."""
-        if sample_weight is not None:
+        if sample_weight is not None and not _is_valid_weight(sample_weight, X):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
@@ -415,13 +572,7 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
     def _validate_X(self, X):
         """The samples to predict, checked against the fitted model."""
         check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        return fast_validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

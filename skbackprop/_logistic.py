@@ -20,15 +20,21 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseBackprop, check_class_labels, check_two_classes
+from ._base import (
+    BaseBackprop,
+    check_class_labels,
+    check_two_classes,
+    fast_validate_data,
+    known_label_index,
+    seeded_random_state,
+)
 from ._callbacks import with_callbacks
 from ._curvature import LOG_LOSS_CURVATURE, LayerPreconditioner, gram_eigenvalue
 from ._training import MiniBatches, StoppingRule, TrainingState
@@ -359,7 +365,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = incremental and hasattr(self, "classes_")
-        X, y = validate_data(
+        X, y = fast_validate_data(
             self,
             X,
             y,
@@ -370,11 +376,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         if continuing and hasattr(self, "coef_"):
             # partial_fit keeps the model's dtype: the batch is cast to it
             X = X.astype(self.coef_.dtype, copy=False)
-        check_class_labels(y)
-        if classes is not None:
-            check_class_labels(classes, "classes")
-        check_classification_targets(y)
-        self._set_classes(y, incremental, classes)
+        # labels all in classes_ need no check of their type
+        known = continuing and known_label_index(self.classes_, y) is not None
+        if not known:
+            check_class_labels(y)
+            if classes is not None:
+                check_class_labels(classes, "classes")
+            check_classification_targets(y)
+        self._set_classes(y, incremental, classes, known)
         classes_ = self.classes_
         check_two_classes(classes_)
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
@@ -438,11 +447,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             }
         )
 
-    def _set_classes(self, y, incremental, classes):
+    def _set_classes(self, y, incremental, classes, known=False):
         old = getattr(self, "classes_", None)
         if incremental:
             if _check_partial_fit_first_call(self, classes):
                 self._same_classes = False
+            if known:
+                return
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if len(unseen):
                 raise ValueError(
@@ -586,7 +597,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
         resume = incremental and resume
-        rng = check_random_state(self.random_state)
+        rng = seeded_random_state(self)
         state = self._state.copy() if resume else TrainingState()
         monitor = None
         if self.early_stopping:

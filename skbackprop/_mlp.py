@@ -22,7 +22,6 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
@@ -36,7 +35,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseBackprop, check_class_labels, check_two_classes
+from ._base import (
+    BaseBackprop,
+    check_class_labels,
+    check_two_classes,
+    fast_validate_data,
+    known_label_index,
+    seeded_random_state,
+)
 from ._callbacks import with_callbacks
 from ._training import MiniBatches, StoppingRule, TrainingState
 from .core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -156,7 +162,7 @@ class BaseMultilayerPerceptron(BaseBackprop):
         )
         n_outputs = Y.shape[1]
         layer_units = [X.shape[1], *hidden, n_outputs]
-        self._random_state = check_random_state(self.random_state)
+        self._random_state = seeded_random_state(self)
         out_activation = self._out_activation()
         network = self._make_network(
             layer_units, activations, out_activation, X.dtype, first_pass
@@ -947,8 +953,9 @@ default=None
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        Y_bool = self._label_binarizer.transform(y).astype(bool)
+        X, y, Y_bool = self._validate_input(X, y, incremental, reset=first_pass)
+        if Y_bool is None:
+            Y_bool = self._label_binarizer.transform(y).astype(bool)
         stratify = Y_bool if Y_bool.shape[1] == 1 else None
         return X, y, Y_bool.astype(X.dtype), stratify
 
@@ -979,11 +986,25 @@ default=None
         return self._label_binarizer.transform(y_val).astype(dtype)
 
     def _decode(self, Y):
-        """The labels of indicator targets."""
-        return self._label_binarizer.inverse_transform(Y)
+        """The labels of indicator targets or probabilities.
+
+        Those ``LabelBinarizer.inverse_transform`` gives (the most probable
+        class; for two, ``classes_[1]`` above 0.5), without its checks of the
+        array, which cost more than predicting a few samples.
+        """
+        binarizer = self._label_binarizer
+        classes = binarizer.classes_
+        if binarizer.y_type_ == "multiclass":
+            return classes[Y.argmax(axis=1)]
+        if binarizer.y_type_ == "binary" and len(classes) == 2:
+            return classes[(Y.ravel() > 0.5).astype(np.intp)]
+        if Y.shape[1] == 1:
+            Y = Y.ravel()
+        return binarizer.inverse_transform(Y)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
+        """Validate the data: ``X, y`` and the indicator targets if already made."""
+        X, y = fast_validate_data(
             self,
             X,
             y,
@@ -998,21 +1019,60 @@ default=None
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)  # set when fitted
             self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same "
-                        "classes as in the previous call to fit. Previously "
-                        f"got {self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            return X, y, None
+        if incremental:
+            Y_bool = self._known_indicator(y)
+            if Y_bool is not None:
+                return X, y, Y_bool
+        classes = unique_labels(y)
+        if self.warm_start:
+            if set(classes) != set(self.classes_):
                 raise ValueError(
-                    "`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                    "warm_start can only be used where `y` has the same "
+                    "classes as in the previous call to fit. Previously "
+                    f"got {self.classes_}, `y` has {classes}"
                 )
-        return X, y
+        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+            )
+        return X, y, None
+
+    def _known_indicator(self, y):
+        """The indicator targets of ``y``, or None where it needs the checks above.
+
+        In a stream of ``partial_fit`` calls the labels are those of
+        ``classes_``: they are encoded here against the sorted ``classes_``
+        directly, as ``LabelBinarizer.transform`` encodes them, without
+        deriving the type of the targets again (three times per call). Any
+        other ``y`` (an unknown label, another kind of labels, a batch
+        without every class under ``warm_start``) returns None, and the
+        checks above raise their errors.
+        """
+        classes = self.classes_
+        n_classes = len(classes)
+        if not isinstance(y, np.ndarray):
+            return None  # a sparse label indicator matrix
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            if (
+                y.ndim == 2
+                and y.shape[1] == n_classes > 1
+                and y.dtype.kind in "biuf"
+                and ((y == 0) | (y == 1)).all()
+            ):
+                return y.astype(bool)
+            return None
+        index = known_label_index(classes, y)
+        if index is None:
+            return None
+        if self.warm_start and np.bincount(index, minlength=n_classes).min() == 0:
+            return None  # the batch must have every class
+        if n_classes == 2:
+            return (index == 1)[:, None]
+        Y = np.zeros((len(y), n_classes), dtype=bool)
+        Y[np.arange(len(y)), index] = True
+        return Y
 
     def _sample_weight(self, sample_weight, X, y, incremental):
         """Validated sample weights times class weights, or None for all ones."""
@@ -1074,10 +1134,7 @@ default=None
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        P = self._proba(X)
-        if self.n_outputs_ == 1:
-            P = P.ravel()
-        return self._label_binarizer.inverse_transform(P)
+        return self._decode(self._proba(X))
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1490,7 +1547,7 @@ default=None
 
     def _encode(self, X, y, classes, incremental, first_pass):
         """Validate the data; return ``X, y`` and the targets as a 2-d array."""
-        X, y = validate_data(
+        X, y = fast_validate_data(
             self,
             X,
             y,
