@@ -686,6 +686,11 @@ class BackpropClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     warm_start : bool, default=False
         Reuse the previous solution as initialisation of the next ``fit``.
+        With ``early_stopping``, a warm fit whose validation score never beats
+        ``best_validation_score_`` keeps the best weights, so that the model
+        always scores ``best_validation_score_``; scikit-learn's MLPs end such
+        a fit on the last weights they trained (they train their restored
+        best weights in place), the one place where the models differ.
 
     momentum : float, default=0.9
         Momentum for ``"sgd"`` and ``"gd"``, in [0, 1].
@@ -1275,6 +1280,11 @@ class BackpropRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     warm_start : bool, default=False
         Reuse the previous solution as initialisation of the next ``fit``.
+        With ``early_stopping``, a warm fit whose validation score never beats
+        ``best_validation_score_`` keeps the best weights, so that the model
+        always scores ``best_validation_score_``; scikit-learn's MLPs end such
+        a fit on the last weights they trained (they train their restored
+        best weights in place), the one place where the models differ.
 
     momentum : float, default=0.9
         Momentum for ``"sgd"`` and ``"gd"``, in [0, 1].
