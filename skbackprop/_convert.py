@@ -114,23 +114,7 @@ def to_sklearn(est):
     params = _shared_params(est, target)
     params["activation"] = activation
     mlp = target(**params)
-    mlp.coefs_ = [c.copy() for c in est.coefs_]
-    mlp.intercepts_ = [b.copy() for b in est.intercepts_]
-    _copy_attributes(
-        est,
-        mlp,
-        "n_features_in_",
-        "feature_names_in_",
-        "classes_",
-        "n_layers_",
-        "n_outputs_",
-        "out_activation_",
-        "n_iter_",
-        "t_",
-        "loss_",
-        "best_loss_",
-        "best_validation_score_",
-    )
+    _copy_attributes(est, mlp, *_MLP_FITTED, "best_loss_", "best_validation_score_")
     mlp.loss_curve_ = list(est.loss_curve_)
     if hasattr(est, "validation_scores_"):
         scores = est.validation_scores_
@@ -193,11 +177,32 @@ def _logistic_to_sklearn(est, target):
     return lr
 
 
+# The fitted attributes an MLP of ours and one of scikit-learn's share.
+_MLP_FITTED = (
+    "coefs_",
+    "intercepts_",
+    "n_features_in_",
+    "feature_names_in_",
+    "classes_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+    "n_iter_",
+    "t_",
+    "loss_",
+)
+
+
+def _copied(value):
+    if isinstance(value, list):  # coefs_, intercepts_: a copy of each array
+        return [_copied(v) for v in value]
+    return value.copy() if hasattr(value, "copy") else value
+
+
 def _copy_attributes(source, target, *names):
     for name in names:
         if hasattr(source, name):
-            value = getattr(source, name)
-            setattr(target, name, value.copy() if hasattr(value, "copy") else value)
+            setattr(target, name, _copied(getattr(source, name)))
 
 
 # ----------------------------------------------------------------- from
@@ -218,21 +223,7 @@ def from_sklearn(cls, estimator):
     if hasattr(estimator, "coef_"):
         return _logistic_from_sklearn(cls, estimator)
     est = cls(**_shared_params(estimator, cls))
-    est.coefs_ = [c.copy() for c in estimator.coefs_]
-    est.intercepts_ = [b.copy() for b in estimator.intercepts_]
-    _copy_attributes(
-        estimator,
-        est,
-        "n_features_in_",
-        "feature_names_in_",
-        "classes_",
-        "n_layers_",
-        "n_outputs_",
-        "out_activation_",
-        "n_iter_",
-        "t_",
-        "loss_",
-    )
+    _copy_attributes(estimator, est, *_MLP_FITTED)
     if hasattr(estimator, "_label_binarizer"):
         est._label_binarizer = copy.deepcopy(estimator._label_binarizer)
     loss_curve = list(getattr(estimator, "loss_curve_", []))
