@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin, EpochReporter, with_callbacks
 from ._persistence import VersionedPickleMixin
-from ._training import TrainingDiverged, Validation, train
+from ._training import TrainingDiverged, TrainingState, Validation, train
 
 
 def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
@@ -54,6 +54,8 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
     """
     estimator._init_callback_context(max_subtasks=max_subtasks + bool(bridged))
     snapshot = dict(estimator.__dict__)
+    # A continued training appends to the model's curves (TrainingState.copy)
+    lengths = [(curve, len(curve)) for curve in _lists_in(snapshot.values())]
     try:
         return fit(*args)
     except BaseException:
@@ -63,7 +65,18 @@ def fit_or_restore(estimator, fit, *args, max_subtasks, bridged):
         attributes.update(snapshot)
         for name in [name for name in list(attributes) if name not in snapshot]:
             attributes.pop(name, None)
+        for curve, length in lengths:
+            del curve[length:]
         raise
+
+
+def _lists_in(values):
+    """The lists among ``values``, and the curves of the training states."""
+    for value in values:
+        if type(value) is list:
+            yield value
+        elif isinstance(value, TrainingState):
+            yield from value.curves()
 
 
 def _check_weight_sum(sample_weight):

@@ -410,12 +410,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 network.intercepts[0][:] = 0
 
         curve = []  # the solver's loss curve, for the callbacks' fitted models
+        # (a stochastic solver points it at its own curve after every epoch)
+        source = [curve]
 
         def reconstruct():
             return {
                 "coef_": network.coefs[0].T.copy(),
                 "intercept_": network.intercepts[0].copy(),
-                "loss_curve_": list(curve),
+                "loss_curve_": list(source[0]),
             }
 
         if self.solver == "gd":
@@ -430,7 +432,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
                 sample_weight,
                 incremental,
                 resume,
-                curve=curve,
+                curve_source=source,
             )
         return self._run_fit(X, y, sample_weight, network, solve, reconstruct)
 
@@ -592,7 +594,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         resume,
         callbacks,
         *,
-        curve,
+        curve_source,
     ):
         # partial_fit continues the optimizer, its schedule and the stopping
         # state; a warm-started fit only starts from the previous weights.
@@ -656,7 +658,8 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             step = ProximalL1(optimizer, l1, slice(0, network.n_coefs))
 
         def epoch_end(state):
-            curve[:] = state.loss_curve if objective is None else objective.curve
+            curve = state.loss_curve if objective is None else objective.curve
+            curve_source[0] = curve
             if objective is not None and self.verbose:
                 print(
                     f"Epoch {state.n_iter}, objective = {curve[-1]:.10g}, "

@@ -70,20 +70,20 @@ class TrainingState:
     interrupted: bool = False
 
     def copy(self):
-        """A copy to train on, so that a failed run leaves the original untouched.
+        """A copy to train on: its own counts, the original's curves.
 
-        Training only appends to the curves and replaces ``best_params`` (it
-        never writes into it), so new lists and a shared array suffice: much
-        cheaper than a deep copy, which made every ``partial_fit`` call of a
-        long stream slower than the one before.
+        Training sets the counts and replaces ``best_params`` (it never
+        writes into it), and only appends to the curves: the copy shares
+        them, so that a call costs the same however long the curves are. A
+        caller that must undo a failed run cuts the curves back to their
+        lengths (the estimators' fit guard does).
         """
-        new = dataclasses.replace(self)
-        new.loss_curve = list(self.loss_curve)
-        if self.validation_scores is not None:
-            new.validation_scores = list(self.validation_scores)
-        if self.validation_loss_curve is not None:
-            new.validation_loss_curve = list(self.validation_loss_curve)
-        return new
+        return dataclasses.replace(self)
+
+    def curves(self):
+        """The curves (lists) this state holds."""
+        curves = (self.loss_curve, self.validation_scores, self.validation_loss_curve)
+        return [curve for curve in curves if curve is not None]
 
 
 @dataclass(frozen=True)

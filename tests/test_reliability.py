@@ -900,3 +900,30 @@ def test_same_random_state_gives_bit_identical_weights(make):
     b.fit(X0, targets(b))
     for wa, wb in zip(_weights(a), _weights(b)):
         np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BackpropClassifier((5,), solver="sgd", random_state=0),
+        lambda: BackpropRegressor(hidden_layer_sizes=(5,), random_state=0),
+        lambda: LogisticRegressionGD(solver="sgd", random_state=0),
+    ],
+    ids=["classifier", "regressor", "logistic"],
+)
+def test_a_failed_partial_fit_leaves_the_training_curves_as_they_were(make):
+    # a call trains on the curves it shares with the model (so that it costs
+    # the same however long they are); a failure cuts them back
+    est = make()
+    y = targets(est)
+    for _ in range(4):
+        est.partial_fit(X0, y, **first_call(est, y))
+    before = fitted_state(est)
+    curves = copy.deepcopy(vars(est._state))
+    est.set_callbacks(RaisingCallback(at=1))
+    with pytest.raises(Boom):
+        est.partial_fit(X0, y)
+    assert_same_state(before, fitted_state(est))
+    for key, value in curves.items():
+        if isinstance(value, list):
+            assert getattr(est._state, key) == value, key
