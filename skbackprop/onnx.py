@@ -309,6 +309,20 @@ def _convert_logistic(scope, operator, container):
 # ----------------------------------------------------------- registration
 _CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 
+
+def _parse_fitted_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser, for a fitted model only.
+
+    The parser reads ``classes_`` first: an unfitted model would fail there
+    with skl2onnx's "No known ways to retrieve the number of classes".
+    """
+    check_is_fitted(model)
+    # the parser skl2onnx itself registers for a classifier with "zipmap"
+    from skl2onnx._parse import _parse_sklearn_classifier
+
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
+
+
 for _model, _shapes, _convert, _options in [
     (BackpropClassifier, _classifier_shapes, _convert_mlp_classifier, True),
     (BackpropRegressor, _regressor_shapes, _convert_regressor, False),
@@ -322,5 +336,6 @@ for _model, _shapes, _convert, _options in [
         _shapes,
         _convert,
         options=_CLASSIFIER_OPTIONS if _options else None,
+        parser=_parse_fitted_classifier if _options else None,
     )
 del _model, _shapes, _convert, _options

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -191,6 +192,14 @@ def test_float64_with_zipmap_is_refused():
     model = _classifier("multiclass")
     with pytest.raises(ValueError, match="float64 inputs with the option zipmap"):
         skl2onnx.to_onnx(model, X_iris[:1])
+
+
+@pytest.mark.parametrize(
+    "model", [BackpropClassifier, BackpropRegressor, LogisticRegressionGD]
+)
+def test_an_unfitted_model_is_refused_as_not_fitted(model):
+    with pytest.raises(NotFittedError, match=f"This {model.__name__} instance"):
+        skl2onnx.to_onnx(model(), X_iris[:1].astype(np.float32))
 
 
 def test_missing_skl2onnx_names_the_extra():
