@@ -1,8 +1,18 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, and the property tests' settings."""
+
+import os
 
 import pytest
+from hypothesis import settings
 
 from skbackprop.core import accel
+
+# CI (CI=true) draws the same examples on every run, so that its verdict is
+# reproducible and never a matter of luck; elsewhere each run draws new
+# examples, to find what the earlier ones missed.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(params=["numpy", "kernels"])
