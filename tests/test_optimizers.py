@@ -1,11 +1,14 @@
 """Tests for skbackprop.core.optimizers: closed-form updates, schedules, L-BFGS."""
 
 import math
+import os
 
 import numpy as np
 import pytest
+import scipy
 from scipy.optimize import OptimizeResult
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+from threadpoolctl import threadpool_info
 
 from skbackprop.core import SCHEDULES, SGD, Adam, Network, lbfgs
 from skbackprop.core.optimizers import Adaptive, Constant, Cosine, InvScaling, Step
@@ -397,3 +400,35 @@ def test_lbfgs_trains_a_small_network(dtype):
     assert final == pytest.approx(result.fun, rel=1e-4)
     assert final < 0.2 * start
     assert np.mean(net.forward(X).argmax(axis=1) == y) >= 0.95
+
+
+def _scipy_blas_threads():
+    """SciPy's own BLAS thread counts (not NumPy's), as threadpoolctl reads them."""
+    scipy_dir = os.path.realpath(os.path.dirname(scipy.__file__))
+    numpy_dir = os.path.realpath(os.path.dirname(np.__file__))
+    return [
+        info["num_threads"]
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+        and os.path.realpath(info["filepath"]).startswith(scipy_dir)
+        and not os.path.realpath(info["filepath"]).startswith(numpy_dir)
+    ]
+
+
+def test_lbfgs_runs_scipy_blas_on_one_thread_and_restores_it():
+    # SciPy's idle BLAS threads would compete with NumPy's for the cores.
+    # (In the main thread; tests/test_reliability.py checks that fits in
+    # worker threads, with the main thread's or without, restore the counts.)
+    fun_and_grad, _, _ = _quadratic()
+    lbfgs(fun_and_grad, np.zeros(8))  # SciPy's BLAS is loaded
+    before = _scipy_blas_threads()
+    assert before  # SciPy's wheels bring their own OpenBLAS (test extra)
+    seen = []
+
+    def watched(x):
+        seen.append(_scipy_blas_threads())
+        return fun_and_grad(x)
+
+    lbfgs(watched, np.zeros(8), tol=1e-12)
+    assert seen and all(counts == [1] * len(before) for counts in seen)
+    assert _scipy_blas_threads() == before

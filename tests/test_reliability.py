@@ -858,6 +858,13 @@ def test_concurrent_lbfgs_fits_leave_the_blas_thread_counts_as_they_were():
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(fit, range(4)))
         assert thread_counts() == before
+    # the main thread fitting too, while the pool's fits run
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(fit, seed) for seed in range(4)]
+        fit(9)
+        for future in futures:
+            future.result()
+    assert thread_counts() == before
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])
