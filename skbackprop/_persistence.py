@@ -23,7 +23,7 @@ from .core.optimizers import SCHEDULES, SGD, Adam
 # Rebuilt by the next fit, never saved.
 _CACHES = ("_network", "_random_state")
 # Fields of a TrainingState kept as fitted attributes of the same name + "_".
-_CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")
+_CURVES = TrainingState.CURVES
 _OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adam)}
 _SCHEDULES = {cls.__name__: cls for cls in SCHEDULES.values()}
 

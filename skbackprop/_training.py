@@ -23,6 +23,7 @@ import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -68,6 +69,12 @@ class TrainingState:
     # partial_fit calls keeps counting, as one fit does.
     schedule_epoch: int = 0
     interrupted: bool = False
+    # The fields that are curves (lists that training appends to).
+    CURVES: ClassVar[tuple] = (
+        "loss_curve",
+        "validation_scores",
+        "validation_loss_curve",
+    )
 
     def copy(self):
         """A copy to train on: its own counts, the original's curves.
@@ -82,7 +89,7 @@ class TrainingState:
 
     def curves(self):
         """The curves (lists) this state holds."""
-        curves = (self.loss_curve, self.validation_scores, self.validation_loss_curve)
+        curves = (getattr(self, name) for name in self.CURVES)
         return [curve for curve in curves if curve is not None]
 
 
