@@ -405,7 +405,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
             and self.coef_.shape == (n_outputs, X.shape[1])
         )
         if resume:
-            network.set_weights([self._dense_coef().T], [self.intercept_])
+            network.set_weights([_dense(self.coef_).T], [self.intercept_])
             if not self.fit_intercept:
                 network.intercepts[0][:] = 0
 
@@ -740,8 +740,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         """
         X = self._validate_X(X)
         coef, intercept = self._fitted("coef_", "intercept_")
-        if sp.issparse(coef):
-            coef = coef.toarray()
+        coef = _dense(coef)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = logits(X, [coef.T], [intercept], [])
             Z = self._check_logits(Z.astype(coef.dtype, copy=False))
@@ -859,11 +858,8 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         'ndarray'
         """
         check_is_fitted(self, msg=_NOT_FITTED.format(what="densifying"))
-        self.coef_ = self._dense_coef()
+        self.coef_ = _dense(self.coef_)
         return self
-
-    def _dense_coef(self):
-        return self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
 
     def _divergence_hint(self):
         if self.solver == "gd":
@@ -950,6 +946,11 @@ class LogisticRegressionGD(ClassifierMixin, BaseBackprop):
         from ._convert import from_sklearn
 
         return from_sklearn(cls, estimator)
+
+
+def _dense(coef):
+    """``coef_`` as an ndarray, after :meth:`LogisticRegressionGD.sparsify` too."""
+    return coef.toarray() if sp.issparse(coef) else coef
 
 
 class _ObjectiveMonitor:
