@@ -396,14 +396,17 @@ class BaseBackprop(VersionedPickleMixin, CallbackSupportMixin, BaseEstimator):
         if not np.isfinite(network.params).all() or (
             state.loss is not None and not np.isfinite(state.loss)
         ):
-            return f"{self._diverging} became non-finite"
+            return self._non_finite
         if not np.isfinite(network.logits(X[: self._n_rows_checked])).all():
             return "the network's output on the training data became non-finite"
         return None
 
+    @property
+    def _non_finite(self):
+        return f"{self._diverging} became non-finite"
+
     def _divergence_message(self, reason=None):
-        if reason is None:
-            reason = f"{self._diverging} became non-finite"
+        reason = self._non_finite if reason is None else reason
         return (
             f"Training diverged: {reason} (solver={self.solver!r}). "
             f"{self._divergence_hint()} The model was left as it was."
